@@ -1,0 +1,32 @@
+import { ConfigError } from "../common/errors";
+
+/** How much a finding matters. Errors fail synth; warnings and infos are reported. */
+export type Severity = "error" | "warning" | "info";
+
+/** What a rule reports about one place. A rule never throws; the caller decides. */
+export interface Finding {
+  /** The rule's id, its file name: `unique-sids`. */
+  readonly rule: string;
+  readonly severity: Severity;
+  /** Where: `policy.Statement[2].Action`. */
+  readonly path: string;
+  /** The full message, naming the place, the value and what is allowed. */
+  readonly message: string;
+}
+
+/** A check, one per file, cdk-nag style. */
+export interface Rule<T> {
+  readonly id: string;
+  readonly severity: Severity;
+  /** One line: what the rule guards against. */
+  readonly description: string;
+  check(subject: T): Finding[];
+}
+
+/** Runs rules and throws one {@link ConfigError} listing every error finding. */
+export function enforce<T>(rules: readonly Rule<T>[], subject: T): Finding[] {
+  const findings = rules.flatMap((rule) => rule.check(subject));
+  const errors = findings.filter((f) => f.severity === "error");
+  if (errors.length > 0) throw new ConfigError(errors.map((f) => f.message).join("\n"));
+  return findings;
+}

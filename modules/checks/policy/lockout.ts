@@ -1,0 +1,42 @@
+import { notAllowed } from "../../common/errors";
+import { actionMatches } from "../../key-policy/actions";
+import { asList, awsPrincipals, PolicyDocument, PolicyStatement } from "../../key-policy/document";
+import { Rule } from "../finding";
+
+const PUT_KEY_POLICY = "kms:PutKeyPolicy";
+
+/**
+ * Lockout: unless some IAM principal may call `kms:PutKeyPolicy`, AWS's policy lockout safety
+ * check rejects the policy, and if it were bypassed nobody could ever change the policy again.
+ *
+ * A principal counts when an Allow statement without conditions grants it `kms:PutKeyPolicy`
+ * and no unconditional Deny for everyone (`*`) takes it away.
+ */
+export const lockout: Rule<PolicyDocument> = {
+  id: "lockout",
+  severity: "error",
+  description: "At least one IAM principal may call kms:PutKeyPolicy.",
+  check(policy) {
+    const grants = (s: PolicyStatement) =>
+      s.Condition === undefined &&
+      (s.Action !== undefined
+        ? asList(s.Action).some((a) => actionMatches(a, PUT_KEY_POLICY))
+        : !asList(s.NotAction).some((a) => actionMatches(a, PUT_KEY_POLICY)));
+    const deniedToAll = policy.Statement.some((s) => s.Effect === "Deny" && awsPrincipals(s).includes("*") && grants(s));
+    const allowed = policy.Statement.some((s) => s.Effect === "Allow" && awsPrincipals(s).length > 0 && grants(s));
+    if (allowed && !deniedToAll) return [];
+    return [
+      {
+        rule: this.id,
+        severity: this.severity,
+        path: "policy",
+        message: notAllowed(
+          "policy",
+          "no principal with kms:PutKeyPolicy",
+          "AWS's policy lockout safety check rejects a key policy that no principal may change. " +
+            "Keep enableIamUserPermissions (the account root with kms:*) or give an administrator kms:PutKeyPolicy (kms:Put* does).",
+        ),
+      },
+    ];
+  },
+};

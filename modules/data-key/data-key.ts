@@ -1,0 +1,143 @@
+import { invalid } from "../common/errors";
+import { isToken, validateIntegerRange } from "../common/validate";
+import { enforce, Finding } from "../checks/finding";
+import { POLICY_RULES } from "../checks/policy";
+import { PolicyDocument, renderPolicy } from "../key-policy/document";
+import { buildKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
+import { Construct, KmsAlias, KmsKey } from "../platform";
+import { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./alias";
+
+export interface DataKeyProps extends KeyPolicyProps {
+  /**
+   * The alias, kept the same across environments (seed §6).
+   * @default "alias/mavik-data-kms-key"
+   */
+  readonly alias?: string;
+  /**
+   * The key's description.
+   * @default "Mavik SSOT data key: Secrets Manager, S3, DynamoDB and Lambda data"
+   */
+  readonly description?: string;
+  /**
+   * Days between `ScheduleKeyDeletion` and deletion: 7 to 30.
+   * @default 30 (the longest, to leave time to cancel)
+   */
+  readonly deletionWindowInDays?: number;
+  /**
+   * Days between automatic rotations: 90 to 2560. Rotation is always on (seed §2.1, §6).
+   * @default 365 (the seed's "yearly")
+   */
+  readonly rotationPeriodInDays?: number;
+  /**
+   * Tags of the key.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * The id of a key that already exists (the seed's key was made in the console). The stack then
+   * emits Terraform `import` blocks for the key and the alias, so the first deploy adopts them
+   * instead of creating a second key and failing on the taken alias.
+   * @default - a new key is created
+   */
+  readonly existingKeyId?: string;
+  /**
+   * IMPORTANT: lifts `lifecycle.prevent_destroy` from the key. Destroying the key destroys every
+   * byte encrypted under it. Only for throwaway test environments.
+   * @default false
+   */
+  readonly allowDestroy?: boolean;
+  /**
+   * Former Terraform addresses after a refactor, e.g. `{ key: "aws_kms_key.old" }`. Emits `moved`
+   * blocks, so Terraform renames the key in state instead of destroying and creating it.
+   * @default - no moved blocks
+   */
+  readonly movedFrom?: { readonly key?: string; readonly alias?: string };
+}
+
+/**
+ * The customer-managed data key of seed §2: symmetric (`SYMMETRIC_DEFAULT`, `ENCRYPT_DECRYPT`),
+ * enabled, rotated every `rotationPeriodInDays`, with its alias and the key policy of seed §3.
+ *
+ * Terraform addresses are `aws_kms_key.<id>` and `aws_kms_alias.<id>`, whatever construct the
+ * key sits in, so moving the construct never moves the key.
+ *
+ * The policy is rendered here as a literal JSON string rather than through the
+ * `aws_iam_policy_document` data source: the literal keeps the seed's `Id`, statement order and
+ * principal forms exactly, is checked (size, Sids, actions, lockout) on the very bytes Terraform
+ * receives, and is known at synth time, so `terraform plan` shows it in full.
+ */
+export class DataKey extends Construct {
+  /** The key's id (a UUID), as a Terraform reference. */
+  public readonly keyId: string;
+  /** The key's ARN. Bind resources to this, never to the alias ARN. */
+  public readonly keyArn: string;
+  /** The alias name, e.g. `alias/mavik-data-kms-key`. */
+  public readonly aliasName: string;
+  /** The alias ARN. */
+  public readonly aliasArn: string;
+  /** The key policy as built from the props. */
+  public readonly policy: PolicyDocument;
+  /** Non-error findings of the policy rules (errors fail synth). */
+  public readonly findings: Finding[];
+  /** The underlying resources, for escape hatches. */
+  public readonly key: KmsKey;
+  public readonly alias: KmsAlias;
+
+  constructor(scope: Construct, id: string, props: DataKeyProps) {
+    super(scope, id);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id)) {
+      invalid("id", id, "The construct id becomes the Terraform resource name: a letter or _ first, then letters, digits, _ or -.");
+    }
+    const alias = props.alias ?? DEFAULT_ALIAS;
+    validateAlias("alias", alias);
+    const deletionWindowInDays = props.deletionWindowInDays ?? 30;
+    validateIntegerRange("deletionWindowInDays", deletionWindowInDays, 7, 30, "days");
+    const rotationPeriodInDays = props.rotationPeriodInDays ?? 365;
+    validateIntegerRange("rotationPeriodInDays", rotationPeriodInDays, 90, 2560, "days");
+    if (props.existingKeyId !== undefined) validateKeyId("existingKeyId", props.existingKeyId);
+    validateMovedFrom(props.movedFrom);
+
+    this.policy = buildKeyPolicy(props);
+    this.findings = enforce(POLICY_RULES, this.policy);
+
+    this.key = new KmsKey(this, "key", {
+      description: props.description ?? "Mavik SSOT data key: Secrets Manager, S3, DynamoDB and Lambda data",
+      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      keyUsage: "ENCRYPT_DECRYPT",
+      isEnabled: true,
+      enableKeyRotation: true,
+      rotationPeriodInDays,
+      deletionWindowInDays,
+      bypassPolicyLockoutSafetyCheck: false,
+      policy: renderPolicy(this.policy),
+      tags: props.tags,
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
+    });
+    this.key.overrideLogicalId(id);
+
+    this.alias = new KmsAlias(this, "alias", { name: alias, targetKeyId: this.key.keyId });
+    this.alias.overrideLogicalId(id);
+
+    if (props.existingKeyId !== undefined) {
+      this.key.importFrom(props.existingKeyId);
+      this.alias.importFrom(alias);
+    }
+    if (props.movedFrom?.key) this.key.moveFromId(props.movedFrom.key);
+    if (props.movedFrom?.alias) this.alias.moveFromId(props.movedFrom.alias);
+
+    this.keyId = this.key.keyId;
+    this.keyArn = this.key.arn;
+    this.aliasName = alias;
+    this.aliasArn = this.alias.arn;
+  }
+}
+
+function validateMovedFrom(movedFrom: DataKeyProps["movedFrom"]): void {
+  for (const [field, type] of [["key", "aws_kms_key"], ["alias", "aws_kms_alias"]] as const) {
+    const address = movedFrom?.[field];
+    if (address === undefined || isToken(address)) continue;
+    if (!new RegExp(`^(module\\.[A-Za-z_][\\w-]*\\.)*${type}\\.[A-Za-z_][\\w-]*$`).test(address)) {
+      invalid(`movedFrom.${field}`, address, `A former address of the ${field} looks like "${type}.<name>".`);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { PolicyStatement } from "../key-policy/document";
+import { PrincipalRef } from "../key-policy/principal";
+import { RemoteStateConfig } from "../state/remote-state";
+
+/**
+ * One environment: where the data key lives, who may use it, and where its state is kept.
+ * Environments are data (`environments.json`), not code.
+ */
+export interface EnvironmentConfig {
+  /** The environment's name; also the stack name and part of the state key. `[a-z][a-z0-9-]*`, at most 32. */
+  readonly name: string;
+  /** The AWS account, 12 digits. */
+  readonly accountId: string;
+  /** The AWS region, e.g. `us-east-1`. */
+  readonly region: string;
+  /** @default "alias/mavik-data-kms-key" */
+  readonly alias?: string;
+  /** @default - see {@link DataKeyProps.description} */
+  readonly description?: string;
+  /** An existing key to adopt through `import` blocks. @default - a new key */
+  readonly existingKeyId?: string;
+  /** 7 to 30. @default 30 */
+  readonly deletionWindowInDays?: number;
+  /** 90 to 2560. @default 365 */
+  readonly rotationPeriodInDays?: number;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+  /** @default "key-consolepolicy-3" */
+  readonly policyId?: string;
+  /** @default true */
+  readonly enableIamUserPermissions?: boolean;
+  /** Key administrators: `user/<name>`, `role/<name>`, an ARN, or `{ arn, crossAccount: true }`. */
+  readonly administrators: PrincipalRef[];
+  /** Key users, same forms as administrators. */
+  readonly users: PrincipalRef[];
+  /** AWS service principals, e.g. `s3.amazonaws.com`. */
+  readonly services: string[];
+  /** @default [] */
+  readonly additionalStatements?: PolicyStatement[];
+  /** IMPORTANT: lifts `prevent_destroy` from the key; throwaway environments only. @default false */
+  readonly allowDestroy?: boolean;
+  /** The S3 remote state of this environment. */
+  readonly state: RemoteStateConfig;
+}
+
+/** The environments file. */
+export interface EnvironmentsFile {
+  readonly environments: EnvironmentConfig[];
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { EnvironmentsFile } from "./environment";
+
+/**
+ * The shape of `environments.json`: types and known fields only. The meaning of each value
+ * (account digits, regions, aliases, ranges) is checked by the constructs, so a consumer who
+ * builds them in code gets the same messages.
+ */
+const principal = z.union([z.string(), z.strictObject({ arn: z.string(), crossAccount: z.literal(true) })], {
+  error: 'Expected "user/<name>", "role/<name>", an IAM ARN, or { "arn": "<ARN>", "crossAccount": true }.',
+});
+const oneOrMany = z.union([z.string(), z.array(z.string())], { error: "Expected a string or a list of strings." });
+
+const statement = z.strictObject({
+  Sid: z.string().optional(),
+  Effect: z.enum(["Allow", "Deny"]),
+  Principal: z
+    .union([z.literal("*"), z.strictObject({ AWS: oneOrMany.optional(), Service: oneOrMany.optional() })], {
+      error: 'Expected "*" or { "AWS": ..., "Service": ... }.',
+    })
+    .optional(),
+  Action: oneOrMany.optional(),
+  NotAction: oneOrMany.optional(),
+  Resource: oneOrMany,
+  Condition: z.record(z.string(), z.record(z.string(), oneOrMany)).optional(),
+});
+
+const state = z.strictObject({
+  bucket: z.string(),
+  region: z.string(),
+  keyPrefix: z.string().optional(),
+  encrypt: z.boolean().optional(),
+  kmsKeyId: z.string().optional(),
+  locking: z.discriminatedUnion(
+    "type",
+    [z.strictObject({ type: z.literal("lockfile") }), z.strictObject({ type: z.literal("dynamodb"), table: z.string() })],
+    { error: 'Expected { "type": "lockfile" } or { "type": "dynamodb", "table": "<table>" }.' },
+  ),
+});
+
+const environment = z.strictObject({
+  name: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  alias: z.string().optional(),
+  description: z.string().optional(),
+  existingKeyId: z.string().optional(),
+  deletionWindowInDays: z.number().optional(),
+  rotationPeriodInDays: z.number().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  policyId: z.string().optional(),
+  enableIamUserPermissions: z.boolean().optional(),
+  administrators: z.array(principal),
+  users: z.array(principal),
+  services: z.array(z.string()),
+  additionalStatements: z.array(statement).optional(),
+  allowDestroy: z.boolean().optional(),
+  state,
+});
+
+export const environmentsFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  environments: z.array(environment),
+}) satisfies z.ZodType<EnvironmentsFile>;

@@ -1,0 +1,30 @@
+/**
+ * @mavik/data-key: the public API. Consumers import from here only; the folders behind it
+ * follow the seed's sections (§2 data-key, §3 key-policy, state, checks).
+ */
+export { ConfigError } from "./common/errors";
+export { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./data-key/alias";
+export { DataKey } from "./data-key/data-key";
+export type { DataKeyProps } from "./data-key/data-key";
+export {
+  ADMIN_ACTIONS,
+  GRANT_ACTIONS,
+  SEED_POLICY_ID,
+  Sids,
+  USAGE_ACTIONS,
+  buildKeyPolicy,
+} from "./key-policy/key-policy";
+export type { KeyPolicyProps } from "./key-policy/key-policy";
+export type { PrincipalRef } from "./key-policy/principal";
+export { normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
+export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
+export { kmsActions, matchingKmsActions } from "./key-policy/actions";
+export { enforce } from "./checks/finding";
+export type { Finding, Rule, Severity } from "./checks/finding";
+export { POLICY_RULES, knownActions, lockout, policySize, uniqueSids } from "./checks/policy";
+export { configureRemoteState, stateKey } from "./state/remote-state";
+export type { RemoteStateConfig, StateLocking } from "./state/remote-state";
+export { loadEnvironments, selectEnvironments, validateEnvironments } from "./environments/load";
+export type { EnvironmentConfig, EnvironmentsFile } from "./environments/environment";
+export { DATA_KEY_ID, DataKeyStack } from "./stack/data-key-stack";
+export { App } from "./platform";

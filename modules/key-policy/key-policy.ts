@@ -1,0 +1,149 @@
+import { invalid } from "../common/errors";
+import { isToken, validateAccountId } from "../common/validate";
+import { compact, PolicyDocument, PolicyStatement } from "./document";
+import { PrincipalRef, resolvePrincipal, validateServicePrincipal } from "./principal";
+
+/** The seed's statement ids (§3), one per role, so a reviewer can find each group. */
+export const Sids = {
+  ROOT: "Enable IAM User Permissions",
+  ADMINISTRATORS: "Allow access for Key Administrators",
+  USERS: "Allow use of the key",
+  GRANTS: "Allow attachment of persistent resources",
+  SERVICES: "Allow AWS Managed Services To Use Key",
+} as const;
+
+/** The seed's 15 key-administrator actions (§3), in its order. */
+export const ADMIN_ACTIONS: readonly string[] = [
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+];
+
+/** Cryptographic use of the key, for key users and AWS services (§3). */
+export const USAGE_ACTIONS: readonly string[] = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncrypt*",
+  "kms:GenerateDataKey*",
+  "kms:DescribeKey",
+];
+
+/** Grants that AWS services create for persistent resources (EBS, RDS, ...) on behalf of users. */
+export const GRANT_ACTIONS: readonly string[] = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"];
+
+/** The Id of the seed's policy, as the console wrote it. */
+export const SEED_POLICY_ID = "key-consolepolicy-3";
+
+export interface KeyPolicyProps {
+  /** The account that owns the key; principal names resolve in it. 12 digits. */
+  readonly accountId: string;
+  /**
+   * The partition of the account's region.
+   * @default "aws"
+   */
+  readonly partition?: string;
+  /**
+   * The policy's `Id`.
+   * @default "key-consolepolicy-3" (the seed's)
+   */
+  readonly policyId?: string;
+  /**
+   * Statement "Enable IAM User Permissions": the account root gets `kms:*`, so IAM policies of the
+   * account can grant use of the key. Turning it off makes the key policy the only source of
+   * access; then an administrator must keep `kms:PutKeyPolicy` or synth fails (lockout).
+   * @default true
+   */
+  readonly enableIamUserPermissions?: boolean;
+  /**
+   * Key administrators (§3, "Allow access for Key Administrators"): manage the key's lifecycle,
+   * never encrypt or decrypt. Seed §6: only `mavik-deployer` and `mavik-developer`.
+   * @default [] - no administrator statement
+   */
+  readonly administrators?: PrincipalRef[];
+  /**
+   * Key users (§3, "Allow use of the key" and "Allow attachment of persistent resources"):
+   * encrypt / decrypt and grants for AWS resources.
+   * @default [] - neither statement
+   */
+  readonly users?: PrincipalRef[];
+  /**
+   * AWS service principals (§3, "Allow AWS Managed Services To Use Key"), e.g. `s3.amazonaws.com`.
+   * @default [] - no service statement
+   */
+  readonly services?: string[];
+  /**
+   * Extra statements, appended after the seed's groups. Their Sids must be unique and their
+   * actions real KMS actions.
+   * @default []
+   */
+  readonly additionalStatements?: PolicyStatement[];
+}
+
+/**
+ * Builds the key policy from roles, in the seed's statement order. Empty roles emit no statement,
+ * as terraform-aws-kms does, so a policy never names an empty principal list.
+ */
+export function buildKeyPolicy(props: KeyPolicyProps): PolicyDocument {
+  validateAccountId("accountId", props.accountId);
+  const context = { accountId: props.accountId, partition: props.partition ?? "aws" };
+  const administrators = resolveAll("administrators", props.administrators ?? [], context);
+  const users = resolveAll("users", props.users ?? [], context);
+  const services = props.services ?? [];
+  services.forEach((s, i) => validateServicePrincipal(`services[${i}]`, s));
+  noDuplicates("services", services);
+  const policyId = props.policyId ?? SEED_POLICY_ID;
+  if (!isToken(policyId) && !/^[\w+=,.@:\/-]{1,128}$/.test(policyId)) {
+    invalid("policyId", policyId, "Allowed: 1 to 128 letters, digits and +=,.@:/_- characters.");
+  }
+
+  const statements: PolicyStatement[] = [];
+  if (props.enableIamUserPermissions ?? true) {
+    statements.push(allow(Sids.ROOT, { AWS: `arn:${context.partition}:iam::${context.accountId}:root` }, ["kms:*"]));
+  }
+  if (administrators.length > 0) {
+    statements.push(allow(Sids.ADMINISTRATORS, { AWS: compact(administrators) }, ADMIN_ACTIONS));
+  }
+  if (users.length > 0) {
+    statements.push(allow(Sids.USERS, { AWS: compact(users) }, USAGE_ACTIONS));
+    statements.push({
+      ...allow(Sids.GRANTS, { AWS: compact(users) }, GRANT_ACTIONS),
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+    });
+  }
+  if (services.length > 0) {
+    statements.push(allow(Sids.SERVICES, { Service: compact(services) }, USAGE_ACTIONS));
+  }
+  statements.push(...(props.additionalStatements ?? []));
+  return { Version: "2012-10-17", Id: policyId, Statement: statements };
+}
+
+function allow(sid: string, principal: PolicyStatement["Principal"], actions: readonly string[]): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Principal: principal, Action: compact([...actions]), Resource: "*" };
+}
+
+function resolveAll(prop: string, refs: PrincipalRef[], context: { accountId: string; partition: string }): string[] {
+  const arns = refs.map((ref, i) => resolvePrincipal(`${prop}[${i}]`, ref, context));
+  noDuplicates(prop, arns);
+  return arns;
+}
+
+function noDuplicates(prop: string, values: string[]): void {
+  const seen = new Map<string, number>();
+  values.forEach((value, i) => {
+    const first = seen.get(value);
+    if (first !== undefined) invalid(`${prop}[${i}]`, value, `Each principal may be listed once; ${prop}[${first}] names it already.`);
+    seen.set(value, i);
+  });
+}

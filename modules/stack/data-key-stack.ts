@@ -1,0 +1,49 @@
+import { invalid } from "../common/errors";
+import { partitionOf, validateRegion } from "../common/validate";
+import { DataKey } from "../data-key/data-key";
+import { EnvironmentConfig } from "../environments/environment";
+import { AwsProvider, Construct, TerraformOutput, TerraformStack } from "../platform";
+import { configureRemoteState } from "../state/remote-state";
+
+/** The construct id of the data key, and so its Terraform addresses: `aws_kms_key.mavik_data_key`. */
+export const DATA_KEY_ID = "mavik_data_key";
+
+/**
+ * One environment's stack: the AWS provider pinned to the environment's account, the S3 remote
+ * state, the data key, and its outputs (`key_id`, `key_arn`, `alias_name`, `alias_arn`).
+ */
+export class DataKeyStack extends TerraformStack {
+  public readonly dataKey: DataKey;
+  public readonly environment: EnvironmentConfig;
+
+  constructor(scope: Construct, environment: EnvironmentConfig) {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(environment.name)) {
+      invalid("name", environment.name, "An environment name is 1 to 32 lowercase letters, digits and hyphens, starting with a letter.");
+    }
+    super(scope, environment.name);
+    this.environment = environment;
+    validateRegion("region", environment.region);
+
+    new AwsProvider(this, "aws", {
+      region: environment.region,
+      // Refuses to plan or apply with credentials of any other account.
+      allowedAccountIds: [environment.accountId],
+    });
+    configureRemoteState(this, environment.name, environment.state);
+
+    this.dataKey = new DataKey(this, DATA_KEY_ID, {
+      ...environment,
+      partition: partitionOf(environment.region),
+    });
+
+    const outputs = {
+      key_id: [this.dataKey.keyId, "The data key's id."],
+      key_arn: [this.dataKey.keyArn, "The data key's ARN: bind Secrets Manager, S3, DynamoDB and Lambda to this."],
+      alias_name: [this.dataKey.aliasName, "The data key's alias."],
+      alias_arn: [this.dataKey.aliasArn, "The alias ARN (for IAM conditions; never for resource encryption)."],
+    } as const;
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, { value, description });
+    }
+  }
+}
