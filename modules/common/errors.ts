@@ -24,5 +24,5 @@ export function notAllowed(prop: string, value: unknown, allowed: string): strin
 /** Renders a received value for an error message: strings quoted, long ones shortened. */
 export function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 60)}…(${text.length} characters)` : text;
+  return text.length > 120 ? `${text.slice(0, 60)}…(${text.length} characters)` : text;
 }

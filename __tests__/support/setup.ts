@@ -1,0 +1,4 @@
+import { Testing } from "cdktf";
+
+// CDKTF's Jest matchers: toHaveResourceWithProperties, toBeValidTerraform, ...
+Testing.setupJest();
