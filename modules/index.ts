@@ -3,6 +3,7 @@
  * follow the seed's sections (§2 data-key, §3 key-policy, state, checks).
  */
 export { ConfigError } from "./common/errors";
+export { partitionOf } from "./common/validate";
 export { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./data-key/alias";
 export { DataKey } from "./data-key/data-key";
 export type { DataKeyProps } from "./data-key/data-key";

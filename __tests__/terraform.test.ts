@@ -1,0 +1,154 @@
+/**
+ * The Terraform tier: the synthesized JSON of every environment goes through the real
+ * Terraform CLI and the real hashicorp/aws provider, offline.
+ */
+import { buildKeyPolicy, loadEnvironments, normalizePolicy, partitionOf } from "../modules";
+import { MULTI_CONFIG, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
+import { offlineCopy, PlanJson, terraformAvailable, TerraformSandbox, TerraformWorkspace } from "./support/terraform";
+
+const KEY = "aws_kms_key.mavik_data_key";
+const ALIAS = "aws_kms_alias.mavik_data_key";
+const SEED_KEY_ID = "cb424700-0dd0-4dcb-a77d-13af16579270";
+
+const runTier = terraformAvailable("Terraform tier (terraform validate / plan)");
+const describeTerraform = runTier ? describe : describe.skip;
+
+/** Every environment of the shipped file and of the multi-environment fixture. */
+const CASES = [
+  { label: "shipped", file: SHIPPED_CONFIG },
+  { label: "fixture", file: MULTI_CONFIG },
+].flatMap(({ label, file }) => {
+  const stacks = synthApp(file).json;
+  return loadEnvironments(file).map((env) => ({ id: `${label}-${env.name}`, env, stack: stacks[env.name] }));
+});
+
+/** A state file holding the key as `terraform import` would record it. */
+function stateWithKey(attributes: Record<string, unknown>): object {
+  return {
+    version: 4,
+    terraform_version: "1.11.4",
+    serial: 1,
+    lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90",
+    outputs: {},
+    resources: [
+      {
+        mode: "managed",
+        type: "aws_kms_key",
+        name: "mavik_data_key",
+        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+        instances: [
+          {
+            schema_version: 0,
+            attributes: {
+              id: SEED_KEY_ID,
+              key_id: SEED_KEY_ID,
+              arn: `arn:aws:kms:us-east-1:167067248318:key/${SEED_KEY_ID}`,
+              customer_master_key_spec: "SYMMETRIC_DEFAULT",
+              key_usage: "ENCRYPT_DECRYPT",
+              is_enabled: true,
+              enable_key_rotation: true,
+              rotation_period_in_days: 365,
+              deletion_window_in_days: 30,
+              multi_region: false,
+              bypass_policy_lockout_safety_check: false,
+              description: "",
+              // As GetKeyPolicy returns the live policy: the seed's text, pretty-printed.
+              policy: JSON.stringify(SEED_POLICY, null, 2),
+              tags: {},
+              tags_all: {},
+              ...attributes,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describeTerraform("Terraform tier: real terraform validate and offline plan", () => {
+  let sandbox: TerraformSandbox;
+  const plans = new Map<string, PlanJson>();
+  const workspaces = new Map<string, TerraformWorkspace>();
+
+  beforeAll(() => {
+    sandbox = new TerraformSandbox("tf");
+    for (const c of CASES) {
+      const ws = sandbox.workspace(c.id, offlineCopy(c.stack));
+      ws.ok(["init", "-input=false", "-no-color", "-backend=false"]);
+      workspaces.set(c.id, ws);
+    }
+  });
+  afterAll(() => sandbox?.dispose());
+
+  describe.each(CASES)("$id", ({ id, env, stack }) => {
+    test("terraform validate accepts the configuration", () => {
+      const result = JSON.parse(workspaces.get(id)!.run(["validate", "-json", "-no-color"]).stdout);
+      expect(result).toMatchObject({ valid: true, error_count: 0 });
+    });
+
+    test("terraform plan computes the key, the alias and the policy", () => {
+      const ws = workspaces.get(id)!;
+      ws.ok(["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin"]);
+      const plan = ws.showPlan("plan.bin");
+      plans.set(id, plan);
+      const byAddress = Object.fromEntries(plan.planned_values.root_module.resources!.map((r) => [r.address, r.values]));
+      expect(Object.keys(byAddress).sort()).toEqual([ALIAS, KEY]);
+      expect(byAddress[KEY]).toMatchObject({
+        customer_master_key_spec: "SYMMETRIC_DEFAULT",
+        key_usage: "ENCRYPT_DECRYPT",
+        is_enabled: true,
+        enable_key_rotation: true,
+        rotation_period_in_days: 365,
+        deletion_window_in_days: env.deletionWindowInDays ?? 30,
+      });
+      expect(byAddress[ALIAS]).toMatchObject({ name: env.alias ?? "alias/mavik-data-kms-key" });
+
+      const planned = JSON.parse(byAddress[KEY].policy as string);
+      const expected = buildKeyPolicy({ ...env, partition: partitionOf(env.region) });
+      expect(normalizePolicy(planned)).toEqual(normalizePolicy(expected));
+      if (env.accountId === "167067248318" && env.existingKeyId === SEED_KEY_ID) {
+        // The seed's environment: the policy Terraform computes is the seed's JSON.
+        expect(planned).toEqual(SEED_POLICY);
+        expect(normalizePolicy(planned)).toEqual(normalizePolicy(SEED_POLICY));
+      }
+    });
+
+    test("prevent_destroy is in the configuration Terraform reads, and stops a destroy plan", () => {
+      expect(stack.resource.aws_kms_key.mavik_data_key.lifecycle).toEqual({ prevent_destroy: true });
+      const ws = workspaces.get(id)!;
+      ws.writeState(stateWithKey({}));
+      const result = ws.run(["plan", "-destroy", "-refresh=false", "-lock=false", "-input=false", "-no-color"]);
+      ws.writeState({ version: 4, terraform_version: "1.11.4", serial: 2, lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90", outputs: {}, resources: [] });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain("Instance cannot be destroyed");
+      expect(result.stderr).toContain(`Resource ${KEY} has lifecycle.prevent_destroy set`);
+    });
+  });
+
+  describe("the seed's environment", () => {
+    const seed = CASES.find((c) => c.id === "shipped-prod")!;
+
+    test("adopting the live key changes nothing in its policy or rotation", () => {
+      const ws = sandbox.workspace("adopt", offlineCopy(seed.stack));
+      ws.ok(["init", "-input=false", "-no-color", "-backend=false"]);
+      ws.writeState(stateWithKey({}));
+      ws.ok(["plan", "-refresh=false", "-lock=false", "-input=false", "-no-color", "-out=adopt.bin"]);
+      const change = ws.showPlan("adopt.bin").resource_changes!.find((c) => c.address === KEY)!.change;
+      expect(change.actions).not.toContain("delete");
+      expect(change.actions).not.toContain("create");
+      // The provider compares policies by meaning: the pretty-printed live policy equals ours.
+      expect(change.after!.policy).toBe(change.before!.policy);
+      expect(change.after!.rotation_period_in_days).toBe(365);
+    });
+
+    test("a change that would replace the key fails the plan instead", () => {
+      const ws = sandbox.workspace("replace", offlineCopy(seed.stack));
+      ws.ok(["init", "-input=false", "-no-color", "-backend=false"]);
+      // customer_master_key_spec forces a new key: state says RSA, config says SYMMETRIC_DEFAULT.
+      ws.writeState(stateWithKey({ customer_master_key_spec: "RSA_2048" }));
+      const result = ws.run(["plan", "-refresh=false", "-lock=false", "-input=false", "-no-color"]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain("Instance cannot be destroyed");
+    });
+  });
+});
