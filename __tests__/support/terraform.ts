@@ -170,3 +170,25 @@ export function offlineCopy(stack: Record<string, any>): Record<string, any> {
   });
   return copy;
 }
+
+/**
+ * A copy of a synthesized stack that keeps its S3 backend (bucket, key, locking) but points it
+ * at local S3- and DynamoDB-compatible servers. Import blocks go (they read live AWS resources).
+ */
+export function localBackendCopy(stack: Record<string, any>, endpoints: { s3: string; dynamodb: string }): Record<string, any> {
+  const copy = offlineCopy(stack);
+  copy.terraform.backend = {
+    s3: {
+      ...stack.terraform.backend.s3,
+      endpoints,
+      use_path_style: true,
+      access_key: "S3RVER",
+      secret_key: "S3RVER",
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+      skip_region_validation: true,
+    },
+  };
+  return copy;
+}
