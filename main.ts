@@ -34,7 +34,9 @@ if (require.main === module) {
       select: process.env.MAVIK_ENV,
     });
     app.synth();
-    console.error(`synthesized ${stacks.length} environment(s): ${stacks.map((s) => s.environment.name).join(", ")}`);
+    const names = stacks.map((s) => s.environment.name);
+    const shown = names.length > 10 ? `${names.slice(0, 10).join(", ")}, … (${names.length - 10} more)` : names.join(", ");
+    console.error(`synthesized ${names.length} stack(s) into ${app.outdir}: ${shown}`);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`error: ${e.message}`);
