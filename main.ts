@@ -36,6 +36,7 @@ if (require.main === module) {
     app.synth();
     const names = stacks.map((s) => s.environment.name);
     const shown = names.length > 10 ? `${names.slice(0, 10).join(", ")}, … (${names.length - 10} more)` : names.join(", ");
+    for (const finding of stacks.flatMap((s) => s.encryptionFindings)) console.error(`note: ${finding.message}`);
     console.error(`synthesized ${names.length} stack(s) into ${app.outdir}: ${shown}`);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

@@ -6,7 +6,23 @@ export { ConfigError } from "./common/errors";
 export { partitionOf } from "./common/validate";
 export { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./data-key/alias";
 export { DataKey } from "./data-key/data-key";
-export type { DataKeyProps } from "./data-key/data-key";
+export type { BindOptions, DataKeyProps } from "./data-key/data-key";
+export { addressOf, dynamodbBinder, lambdaBinder, s3Binder, secretsmanagerBinder, terraformName } from "./bindings";
+export type { Binder, BoundService, BucketTarget, EncryptionKey, KeyBinding } from "./bindings";
+export {
+  dynamodbTableCmk,
+  ENCRYPTION_RULES,
+  EncryptionEnforcement,
+  enforceEncryption,
+  exemptFromEncryption,
+  exemptionOf,
+  lambdaEnvCmk,
+  s3BucketEncrypted,
+  secretCmk,
+} from "./checks/encryption";
+export type { EncryptionSubject, EnforcedKey } from "./checks/encryption";
+export type { BucketConfig, FunctionConfig, ResourcesConfig, SecretConfig, TableConfig } from "./stack/resources";
+export { bindConfiguredResources } from "./stack/resources";
 export {
   ADMIN_ACTIONS,
   GRANT_ACTIONS,

@@ -8,10 +8,29 @@
  * Provider classes are imported by deep path: the package root loads every AWS resource
  * binding (~1,500 files) and makes synth several times slower.
  */
-export { App, Aspects, Fn, S3Backend, TerraformOutput, TerraformStack, Token } from "cdktf";
-export type { IAspect, TerraformResource } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
+import type { IConstruct } from "constructs";
+
+export { Annotations, App, Aspects, S3Backend, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+export type { IAspect } from "cdktf";
 export { Construct } from "constructs";
 export type { IConstruct } from "constructs";
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 export { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+export { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+export { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+export { S3BucketServerSideEncryptionConfigurationA as S3BucketEncryption } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+export { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+
+const resolver = new DefaultTokenResolver(new StringConcat());
+
+/**
+ * A value as Terraform will read it: `key.arn` becomes `"${aws_kms_key.mavik_data_key.arn}"`.
+ * Each read of a resource attribute makes a new token, so references compare only resolved.
+ */
+export function resolveString(scope: IConstruct, value: string | undefined): string | undefined {
+  if (value === undefined || !Token.isUnresolved(value)) return value;
+  return String(Tokenization.resolve(value, { scope: TerraformStack.of(scope), resolver }));
+}

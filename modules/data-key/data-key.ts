@@ -1,10 +1,23 @@
+import { Binder, KeyBinding } from "../bindings/binding";
+import { dynamodbBinder } from "../bindings/dynamodb";
+import { lambdaBinder } from "../bindings/lambda";
+import { BucketTarget, s3Binder } from "../bindings/s3";
+import { secretsmanagerBinder } from "../bindings/secretsmanager";
 import { invalid } from "../common/errors";
 import { isToken, validateIntegerRange } from "../common/validate";
 import { enforce, Finding } from "../checks/finding";
 import { POLICY_RULES } from "../checks/policy";
 import { PolicyDocument, renderPolicy } from "../key-policy/document";
 import { buildKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
-import { Construct, KmsAlias, KmsKey } from "../platform";
+import {
+  Construct,
+  DynamodbTable,
+  KmsAlias,
+  KmsKey,
+  LambdaFunction,
+  S3BucketEncryption,
+  SecretsmanagerSecret,
+} from "../platform";
 import { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./alias";
 
 export interface DataKeyProps extends KeyPolicyProps {
@@ -82,6 +95,7 @@ export class DataKey extends Construct {
   /** The underlying resources, for escape hatches. */
   public readonly key: KmsKey;
   public readonly alias: KmsAlias;
+  private readonly bound = new Map<string, KeyBinding>();
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {
     super(scope, id);
@@ -130,6 +144,60 @@ export class DataKey extends Construct {
     this.aliasName = alias;
     this.aliasArn = this.alias.arn;
   }
+
+  /** Every resource bound to this key, in the order bound. */
+  public get bindings(): KeyBinding[] {
+    return [...this.bound.values()];
+  }
+
+  /**
+   * The one way a resource is bound to the key; the `encrypt*` methods are shortcuts for it.
+   * Binding the same resource twice is an error naming the first binding.
+   */
+  public bind<T>(binder: Binder<T>, target: T, options: BindOptions = {}): KeyBinding {
+    const identity = binder.identify(target);
+    const earlier = this.bound.get(identity);
+    if (earlier) {
+      invalid(binder.call, earlier.name, `It is bound to the data key already (${earlier.address}); bind each resource once.`);
+    }
+    const binding = binder.apply(this, target, options.existing ?? false);
+    this.bound.set(identity, binding);
+    return binding;
+  }
+
+  /**
+   * S3 default encryption with this key and an S3 Bucket Key (seed §4.2), for a bucket of the
+   * stack or an existing bucket's name. Only objects written afterwards use the key.
+   */
+  public encryptBucket(bucket: BucketTarget, options?: BindOptions): S3BucketEncryption {
+    return this.bind(s3Binder, bucket, options).resource as S3BucketEncryption;
+  }
+
+  /** DynamoDB encryption at rest with this key's ARN (seed §4.3). */
+  public encryptTable(table: DynamodbTable, options?: BindOptions): DynamodbTable {
+    this.bind(dynamodbBinder, table, options);
+    return table;
+  }
+
+  /** Secrets Manager encryption with this key (seed §4.1); no new secret version is written. */
+  public encryptSecret(secret: SecretsmanagerSecret, options?: BindOptions): SecretsmanagerSecret {
+    this.bind(secretsmanagerBinder, secret, options);
+    return secret;
+  }
+
+  /** Lambda environment variables encrypted with this key (seed §4.4). */
+  public encryptFunction(fn: LambdaFunction, options?: BindOptions): LambdaFunction {
+    this.bind(lambdaBinder, fn, options);
+    return fn;
+  }
+}
+
+export interface BindOptions {
+  /**
+   * The resource existed before this stack (it is adopted through an `import` block).
+   * @default false
+   */
+  readonly existing?: boolean;
 }
 
 function validateMovedFrom(movedFrom: DataKeyProps["movedFrom"]): void {

@@ -1,5 +1,6 @@
 import { PolicyStatement } from "../key-policy/document";
 import { PrincipalRef } from "../key-policy/principal";
+import { ResourcesConfig } from "../stack/resources";
 import { RemoteStateConfig } from "../state/remote-state";
 
 /**
@@ -41,6 +42,8 @@ export interface EnvironmentConfig {
   readonly allowDestroy?: boolean;
   /** The S3 remote state of this environment. */
   readonly state: RemoteStateConfig;
+  /** The environment's buckets, tables, secrets and functions, bound to the key. @default none */
+  readonly resources?: ResourcesConfig;
 }
 
 /** The environments file. */

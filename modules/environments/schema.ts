@@ -38,6 +38,25 @@ const state = z.strictObject({
   ),
 });
 
+const keyType = z.enum(["S", "N", "B"]);
+const resources = z.strictObject({
+  buckets: z.array(z.strictObject({ name: z.string(), existing: z.boolean().optional() })).optional(),
+  tables: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        existing: z.boolean().optional(),
+        hashKey: z.string(),
+        hashKeyType: keyType.optional(),
+        rangeKey: z.string().optional(),
+        rangeKeyType: keyType.optional(),
+      }),
+    )
+    .optional(),
+  secrets: z.array(z.strictObject({ name: z.string(), arn: z.string().optional() })).optional(),
+  functions: z.array(z.strictObject({ name: z.string(), role: z.string() })).optional(),
+});
+
 const environment = z.strictObject({
   name: z.string(),
   accountId: z.string(),
@@ -56,6 +75,7 @@ const environment = z.strictObject({
   additionalStatements: z.array(statement).optional(),
   allowDestroy: z.boolean().optional(),
   state,
+  resources: resources.optional(),
 });
 
 export const environmentsFileSchema = z.strictObject({

@@ -1,20 +1,27 @@
+import { enforceEncryption } from "../checks/encryption";
+import { Finding } from "../checks/finding";
 import { invalid } from "../common/errors";
 import { partitionOf, validateRegion } from "../common/validate";
 import { DataKey } from "../data-key/data-key";
 import { EnvironmentConfig } from "../environments/environment";
 import { AwsProvider, Construct, TerraformOutput, TerraformStack } from "../platform";
 import { configureRemoteState } from "../state/remote-state";
+import { bindConfiguredResources } from "./resources";
 
 /** The construct id of the data key, and so its Terraform addresses: `aws_kms_key.mavik_data_key`. */
 export const DATA_KEY_ID = "mavik_data_key";
 
 /**
  * One environment's stack: the AWS provider pinned to the environment's account, the S3 remote
- * state, the data key, and its outputs (`key_id`, `key_arn`, `alias_name`, `alias_arn`).
+ * state, the data key, its outputs (`key_id`, `key_arn`, `alias_name`, `alias_arn`), and the
+ * environment's resources bound to the key. Before any stack of the app is written, every
+ * bucket, table, secret and function in the stack must be encrypted with the key.
  */
 export class DataKeyStack extends TerraformStack {
   public readonly dataKey: DataKey;
   public readonly environment: EnvironmentConfig;
+  /** Non-error findings of the encryption rules (the exemptions), set when the app synthesizes. */
+  public encryptionFindings: Finding[] = [];
 
   constructor(scope: Construct, environment: EnvironmentConfig) {
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(environment.name)) {
@@ -31,9 +38,12 @@ export class DataKeyStack extends TerraformStack {
     });
     configureRemoteState(this, environment.name, environment.state);
 
-    this.dataKey = new DataKey(this, DATA_KEY_ID, {
-      ...environment,
-      partition: partitionOf(environment.region),
+    const partition = partitionOf(environment.region);
+    this.dataKey = new DataKey(this, DATA_KEY_ID, { ...environment, partition });
+    bindConfiguredResources(this, this.dataKey, environment.resources ?? {}, {
+      accountId: environment.accountId,
+      region: environment.region,
+      partition,
     });
 
     const outputs = {
@@ -45,5 +55,14 @@ export class DataKeyStack extends TerraformStack {
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value, description });
     }
+  }
+
+  /**
+   * cdktf prepares every stack before it writes any, so enforcing here means a violation in one
+   * environment leaves no environment half-written.
+   */
+  public prepareStack(): void {
+    this.encryptionFindings = enforceEncryption(this, this.dataKey);
+    super.prepareStack();
   }
 }

@@ -1,0 +1,56 @@
+import { Construct, TerraformResource, Token } from "../platform";
+
+/** The four services of seed §2.2 and §4 whose data the key protects. */
+export type BoundService = "s3" | "dynamodb" | "secretsmanager" | "lambda";
+
+/** What the data key must offer a binding: its ARN, and a scope for helper resources. */
+export interface EncryptionKey extends Construct {
+  /** The key ARN (never the alias ARN). */
+  readonly keyArn: string;
+}
+
+/** A resource bound to the data key, as reported by `DataKey.bindings` and the review. */
+export interface KeyBinding {
+  readonly service: BoundService;
+  /** The AWS name of the resource, or its Terraform address when the name is computed. */
+  readonly name: string;
+  /** The Terraform address that carries the encryption setting. */
+  readonly address: string;
+  /** True when the resource existed before and is adopted, not created. */
+  readonly existing: boolean;
+  /** The resource that carries the encryption setting. */
+  readonly resource: TerraformResource;
+}
+
+/**
+ * One service's binding: every `encrypt*` shortcut of `DataKey` goes through `DataKey.bind`
+ * with one of these, as aws-cdk routes every `grant*` through one `grant`.
+ */
+export interface Binder<T> {
+  readonly service: BoundService;
+  /** The `DataKey` method that binds this kind of resource, for messages. */
+  readonly call: string;
+  /** The resource's identity for "bound twice": its AWS name, else its Terraform address. */
+  identify(target: T): string;
+  /** Sets the encryption, creating helper resources in `key`'s scope where needed. */
+  apply(key: EncryptionKey, target: T, existing: boolean): KeyBinding;
+}
+
+/** `aws_dynamodb_table.orders` */
+export function addressOf(resource: TerraformResource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+}
+
+/** The literal value of an input, or undefined when it is missing or a token. */
+export function literal(value: string | undefined): string | undefined {
+  return value === undefined || Token.isUnresolved(value) ? undefined : value;
+}
+
+/**
+ * A Terraform resource name for an AWS resource name: letters, digits, `_` and `-`; other
+ * characters become `_`; a leading digit or `-` gets a `_` in front.
+ */
+export function terraformName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_-]/g, "_");
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+}

@@ -1,0 +1,18 @@
+import { LambdaFunction } from "../platform";
+import { addressOf, Binder, literal } from "./binding";
+
+/**
+ * Lambda (seed §4.4): `kms_key_arn = <key ARN>` encrypts the function's environment variables
+ * at rest. The function's code needs no KMS calls: S3 and the other services decrypt on its
+ * behalf.
+ */
+export const lambdaBinder: Binder<LambdaFunction> = {
+  service: "lambda",
+  call: "encryptFunction",
+  identify: (fn) => `lambda:${literal(fn.functionNameInput) ?? addressOf(fn)}`,
+  apply(key, fn, existing) {
+    fn.kmsKeyArn = key.keyArn;
+    const address = addressOf(fn);
+    return { service: "lambda", name: literal(fn.functionNameInput) ?? address, address, existing, resource: fn };
+  },
+};

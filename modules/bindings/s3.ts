@@ -1,0 +1,40 @@
+import { validateBucketName } from "../common/validate";
+import { S3Bucket, S3BucketEncryption } from "../platform";
+import { addressOf, Binder, literal, terraformName } from "./binding";
+
+/** A bucket created in the stack, or the name of one that already exists. */
+export type BucketTarget = S3Bucket | string;
+
+/**
+ * S3 (seed §4.2): default encryption `aws:kms` with the key ARN and an S3 Bucket Key, which cuts
+ * KMS requests (and cost) for busy buckets. A separate
+ * `aws_s3_bucket_server_side_encryption_configuration`, so an existing bucket needs no import.
+ *
+ * Only objects written afterwards are encrypted with the key; existing objects keep their
+ * encryption until they are copied over themselves.
+ */
+export const s3Binder: Binder<BucketTarget> = {
+  service: "s3",
+  call: "encryptBucket",
+  identify(target) {
+    const name = typeof target === "string" ? target : literal(target.bucketInput);
+    return `s3:${name ?? addressOf(target as S3Bucket)}`;
+  },
+  apply(key, target, existing) {
+    if (typeof target === "string") validateBucketName("encryptBucket", target);
+    const name = typeof target === "string" ? target : literal(target.bucketInput);
+    const logicalId = typeof target === "string" ? terraformName(target) : target.friendlyUniqueId;
+    const encryption = new S3BucketEncryption(key, `bucket-encryption-${logicalId}`, {
+      bucket: typeof target === "string" ? target : target.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.keyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    encryption.overrideLogicalId(logicalId);
+    const address = addressOf(encryption);
+    return { service: "s3", name: name ?? address, address, existing, resource: encryption };
+  },
+};

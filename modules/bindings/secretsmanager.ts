@@ -1,0 +1,19 @@
+import { SecretsmanagerSecret } from "../platform";
+import { addressOf, Binder, literal } from "./binding";
+
+/**
+ * Secrets Manager (seed §4.1): `kms_key_id = <key ARN>`. As the seed says ("do not check Create
+ * new version of secret with new encryption key"), binding never writes a secret version: new
+ * versions are encrypted with the data key, and existing versions stay readable under the key
+ * they were written with.
+ */
+export const secretsmanagerBinder: Binder<SecretsmanagerSecret> = {
+  service: "secretsmanager",
+  call: "encryptSecret",
+  identify: (secret) => `secretsmanager:${literal(secret.nameInput) ?? addressOf(secret)}`,
+  apply(key, secret, existing) {
+    secret.kmsKeyId = key.keyArn;
+    const address = addressOf(secret);
+    return { service: "secretsmanager", name: literal(secret.nameInput) ?? address, address, existing, resource: secret };
+  },
+};

@@ -1,0 +1,18 @@
+import { DynamodbTable } from "../../platform";
+import { Rule } from "../finding";
+import { EncryptionSubject, keyProblem, ofType, unencrypted } from "./subject";
+
+/** DynamoDB tables use the data key (checkov CKV_AWS_119 for this key). */
+export const dynamodbTableCmk: Rule<EncryptionSubject> = {
+  id: "dynamodb-table-cmk",
+  severity: "error",
+  description: "Every DynamoDB table is encrypted at rest with the data key's ARN (CKV_AWS_119).",
+  check(subject) {
+    return ofType(subject, DynamodbTable).flatMap((table) => {
+      const sse = table.serverSideEncryptionInput;
+      const enabled = sse !== undefined && (sse.enabled === true || (sse.enabled as unknown) === "true");
+      const problem = !enabled ? "it uses the AWS owned key (server_side_encryption is off)" : keyProblem(sse.kmsKeyArn, subject, "aws/dynamodb");
+      return problem ? [unencrypted(this.id, table, problem, "dataKey.encryptTable(table)")] : [];
+    });
+  },
+};

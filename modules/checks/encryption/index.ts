@@ -1,0 +1,46 @@
+import { Construct, IAspect, IConstruct, resolveString, TerraformStack } from "../../platform";
+import { enforce, Finding, Rule } from "../finding";
+import { dynamodbTableCmk } from "./dynamodb-table-cmk";
+import { lambdaEnvCmk } from "./lambda-env-cmk";
+import { s3BucketEncrypted } from "./s3-bucket-encrypted";
+import { secretCmk } from "./secret-cmk";
+import { EncryptionSubject, exemptionFindings, stackResources } from "./subject";
+
+export { dynamodbTableCmk, lambdaEnvCmk, s3BucketEncrypted, secretCmk };
+export { exemptFromEncryption, exemptionOf } from "./subject";
+export type { EncryptionSubject } from "./subject";
+
+/** Every sensitive resource of seed §2.2 uses the data key. */
+export const ENCRYPTION_RULES: readonly Rule<EncryptionSubject>[] = [s3BucketEncrypted, dynamodbTableCmk, secretCmk, lambdaEnvCmk];
+
+/** The key the rules hold resources to. */
+export interface EnforcedKey {
+  readonly keyArn: string;
+  readonly aliasArn: string;
+}
+
+/**
+ * Checks every resource in `scope`'s stack and throws one error listing every resource that is
+ * not encrypted with `key`. Returns the other findings: the exemptions.
+ */
+export function enforceEncryption(scope: Construct, key: EnforcedKey): Finding[] {
+  const subject: EncryptionSubject = {
+    scope,
+    keyArn: resolveString(scope, key.keyArn)!,
+    aliasArn: resolveString(scope, key.aliasArn)!,
+    resources: stackResources(scope),
+  };
+  return [...enforce(ENCRYPTION_RULES, subject), ...exemptionFindings(subject)];
+}
+
+/**
+ * The same check as an aspect, for stacks other than `DataKeyStack` (which runs it before any
+ * stack is written): `Aspects.of(stack).add(new EncryptionEnforcement(dataKey))`.
+ */
+export class EncryptionEnforcement implements IAspect {
+  constructor(private readonly key: EnforcedKey) {}
+
+  visit(node: IConstruct): void {
+    if (TerraformStack.isStack(node)) enforceEncryption(node, this.key);
+  }
+}

@@ -1,0 +1,89 @@
+import { addressOf } from "../../bindings/binding";
+import { ConfigError } from "../../common/errors";
+import { Annotations, Construct, resolveString, TerraformResource, TerraformStack } from "../../platform";
+import { Finding } from "../finding";
+
+/** What the encryption rules look at: one stack's resources and the key they must use. */
+export interface EncryptionSubject {
+  /** The stack, for resolving references. */
+  readonly scope: Construct;
+  /** The data key's ARN as Terraform reads it: `${aws_kms_key.<name>.arn}`. */
+  readonly keyArn: string;
+  /** The data key's alias ARN as Terraform reads it; it must not stand where the key ARN is required. */
+  readonly aliasArn: string;
+  readonly resources: readonly TerraformResource[];
+}
+
+const exemptions = new WeakMap<TerraformResource, string>();
+
+/**
+ * Exempts one resource from the data-key encryption rules, with the reason written down. The
+ * reason is written into the synthesized JSON beside the resource (`"//"`), reported as a
+ * warning annotation, and listed when the app synthesizes.
+ */
+export function exemptFromEncryption(resource: TerraformResource, reason: string): void {
+  if (typeof reason !== "string" || reason.trim().length < 10) {
+    throw new ConfigError(
+      `exemptFromEncryption(${addressOf(resource)}): ${JSON.stringify(reason)} is not allowed. ` +
+        "An exemption states its reason in words, at least 10 characters.",
+    );
+  }
+  exemptions.set(resource, reason.trim());
+  resource.addOverride("//.mavik_encryption_exemption", reason.trim());
+  Annotations.of(resource).addWarning(`exempt from data-key encryption: ${reason.trim()}`);
+}
+
+/** The reason a resource is exempt, or undefined. */
+export function exemptionOf(resource: TerraformResource): string | undefined {
+  return exemptions.get(resource);
+}
+
+/** Every Terraform resource in the stack that holds `scope`. */
+export function stackResources(scope: Construct): TerraformResource[] {
+  return TerraformStack.of(scope)
+    .node.findAll()
+    .filter((c): c is TerraformResource => c instanceof TerraformResource);
+}
+
+/** The resources of one type that are not exempt. */
+export function ofType<T extends TerraformResource>(subject: EncryptionSubject, type: new (...args: any[]) => T): T[] {
+  return subject.resources.filter((r): r is T => r instanceof type && !exemptions.has(r));
+}
+
+/**
+ * Why a key reference is not the data key's ARN, or undefined when it is. `managed` names the
+ * AWS managed key the service falls back to.
+ */
+export function keyProblem(raw: string | undefined, subject: EncryptionSubject, managed: string): string | undefined {
+  const value = resolveString(subject.scope, raw);
+  if (value === subject.keyArn) return undefined;
+  if (value === undefined || value === "") return `it uses the AWS managed key ${managed}, not the data key`;
+  if (value === subject.aliasArn) return "it names the alias ARN where the key ARN is required (a plan diff on every run)";
+  if (value.startsWith("${")) return `it references another key, ${value}`;
+  if (/(^|:)alias\/aws\//.test(value)) return `it names the AWS managed key ${JSON.stringify(value)}`;
+  if (/(^|:)alias\//.test(value)) return `it names the alias ${JSON.stringify(value)} where the key ARN is required`;
+  return `it names another key, ${JSON.stringify(value)}`;
+}
+
+/** One finding for a resource that is not encrypted with the data key. */
+export function unencrypted(rule: string, resource: TerraformResource, problem: string, fix: string): Finding {
+  const address = addressOf(resource);
+  return {
+    rule,
+    severity: "error",
+    path: address,
+    message:
+      `${address}: not encrypted with the data key: ${problem}. ` +
+      `Fix: ${fix}, or exemptFromEncryption(<resource>, "<reason>").`,
+  };
+}
+
+/** Info findings listing every exemption in the subject. */
+export function exemptionFindings(subject: EncryptionSubject): Finding[] {
+  return subject.resources.flatMap((r) => {
+    const reason = exemptions.get(r);
+    if (reason === undefined) return [];
+    const address = addressOf(r);
+    return [{ rule: "exemption", severity: "info" as const, path: address, message: `${address}: exempt from data-key encryption: ${reason}` }];
+  });
+}

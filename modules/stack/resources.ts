@@ -1,0 +1,158 @@
+import { terraformName } from "../bindings/binding";
+import { invalid } from "../common/errors";
+import { validateBucketName, validateTableName } from "../common/validate";
+import { DataKey } from "../data-key/data-key";
+import { Construct, DynamodbTable, LambdaFunction, S3Bucket, SecretsmanagerSecret } from "../platform";
+
+/** A bucket of the environment. An existing one gets only its encryption configuration. */
+export interface BucketConfig {
+  readonly name: string;
+  /** @default false - the stack creates the bucket */
+  readonly existing?: boolean;
+}
+
+/** A DynamoDB table; an existing one is adopted with an `import` block, so its keys must match. */
+export interface TableConfig {
+  readonly name: string;
+  /** @default false */
+  readonly existing?: boolean;
+  readonly hashKey: string;
+  /** @default "S" */
+  readonly hashKeyType?: "S" | "N" | "B";
+  /** @default - no range key */
+  readonly rangeKey?: string;
+  /** @default "S" */
+  readonly rangeKeyType?: "S" | "N" | "B";
+}
+
+/** A secret; with `arn` it exists and is adopted by that ARN. */
+export interface SecretConfig {
+  readonly name: string;
+  /** The ARN of an existing secret, in the environment's account and region. @default - a new secret */
+  readonly arn?: string;
+}
+
+/**
+ * A Lambda function whose environment variables the key encrypts. Functions are deployed by
+ * their own pipelines, so only existing functions are adopted here; the code attributes are
+ * ignored, and Terraform changes nothing but the key.
+ */
+export interface FunctionConfig {
+  /** The function's name, or its ARN in the environment's account and region. */
+  readonly name: string;
+  /** The execution role: `role/<name>` or its ARN. */
+  readonly role: string;
+}
+
+/** The SSOT resources of an environment (seed §2.2). */
+export interface ResourcesConfig {
+  readonly buckets?: BucketConfig[];
+  readonly tables?: TableConfig[];
+  readonly secrets?: SecretConfig[];
+  readonly functions?: FunctionConfig[];
+}
+
+export interface ResourceContext {
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+}
+
+/**
+ * Creates or adopts the environment's resources and binds each to the key. Terraform names
+ * follow the AWS names (`aws_dynamodb_table.<name>`); two names that would share one Terraform
+ * name are an error rather than a silent merge.
+ */
+export function bindConfiguredResources(scope: Construct, key: DataKey, config: ResourcesConfig, context: ResourceContext): void {
+  const names = new Map<string, string>();
+  const claim = (prop: string, type: string, name: string): string => {
+    const tfName = terraformName(name);
+    const other = names.get(`${type}.${tfName}`);
+    if (other !== undefined && other !== name) {
+      invalid(prop, name, `Its Terraform name ${type}.${tfName} is taken by ${JSON.stringify(other)}; rename one of them.`);
+    }
+    names.set(`${type}.${tfName}`, name);
+    return tfName;
+  };
+
+  (config.buckets ?? []).forEach((b, i) => {
+    const prop = `resources.buckets[${i}].name`;
+    validateBucketName(prop, b.name);
+    claim(prop, "aws_s3_bucket", b.name);
+    if (b.existing) {
+      key.encryptBucket(b.name, { existing: true });
+      return;
+    }
+    const bucket = new S3Bucket(scope, `bucket-${b.name}`, { bucket: b.name });
+    bucket.overrideLogicalId(terraformName(b.name));
+    key.encryptBucket(bucket);
+  });
+
+  (config.tables ?? []).forEach((t, i) => {
+    const prop = `resources.tables[${i}]`;
+    validateTableName(`${prop}.name`, t.name);
+    const tfName = claim(`${prop}.name`, "aws_dynamodb_table", t.name);
+    const attributes = [{ name: t.hashKey, type: t.hashKeyType ?? "S" }];
+    if (t.rangeKey !== undefined) attributes.push({ name: t.rangeKey, type: t.rangeKeyType ?? "S" });
+    const table = new DynamodbTable(scope, `table-${t.name}`, {
+      name: t.name,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: t.hashKey,
+      rangeKey: t.rangeKey,
+      attribute: attributes,
+    });
+    table.overrideLogicalId(tfName);
+    if (t.existing) table.importFrom(t.name);
+    key.encryptTable(table, { existing: t.existing });
+  });
+
+  (config.secrets ?? []).forEach((s, i) => {
+    const prop = `resources.secrets[${i}]`;
+    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(s.name)) {
+      invalid(`${prop}.name`, s.name, "A secret name has 1 to 512 letters, digits and /_+=.@- characters.");
+    }
+    if (s.arn !== undefined) validateArn(`${prop}.arn`, s.arn, "secretsmanager", `secret:${escape(s.name)}-[A-Za-z0-9]{6}`, context, `secret:${s.name}-AbCdEf`);
+    const tfName = claim(`${prop}.name`, "aws_secretsmanager_secret", s.name);
+    const secret = new SecretsmanagerSecret(scope, `secret-${s.name}`, { name: s.name });
+    secret.overrideLogicalId(tfName);
+    if (s.arn !== undefined) secret.importFrom(s.arn);
+    key.encryptSecret(secret, { existing: s.arn !== undefined });
+  });
+
+  (config.functions ?? []).forEach((f, i) => {
+    const prop = `resources.functions[${i}]`;
+    const name = f.name.startsWith("arn:")
+      ? validateArn(`${prop}.name`, f.name, "lambda", "function:([A-Za-z0-9_-]{1,64})", context, "function:<name>")
+      : f.name;
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) invalid(`${prop}.name`, f.name, "A function name has 1 to 64 letters, digits, _ and -, or is the function's ARN.");
+    const role = f.role.startsWith("arn:") ? f.role : `arn:${context.partition}:iam::${context.accountId}:${f.role}`;
+    if (!new RegExp(`^arn:${context.partition}:iam::\\d{12}:role/[A-Za-z0-9+=,.@_/-]+$`).test(role)) {
+      invalid(`${prop}.role`, f.role, 'The execution role is "role/<name>" or an IAM role ARN.');
+    }
+    const tfName = claim(`${prop}.name`, "aws_lambda_function", name);
+    const fn = new LambdaFunction(scope, `function-${name}`, {
+      functionName: name,
+      role,
+      // The code belongs to the function's own pipeline; Terraform manages only the key.
+      lifecycle: { ignoreChanges: ["filename", "image_uri", "s3_bucket", "s3_key", "s3_object_version", "source_code_hash", "handler", "runtime", "environment", "layers", "memory_size", "timeout", "tags"] },
+    });
+    fn.overrideLogicalId(tfName);
+    fn.importFrom(name);
+    key.encryptFunction(fn, { existing: true });
+  });
+}
+
+/** Checks an ARN's shape, account and region; returns the first capture of `resource`, if any. */
+function validateArn(prop: string, arn: string, service: string, resource: string, context: ResourceContext, example: string): string {
+  const match = new RegExp(`^arn:([a-z-]+):${service}:([a-z0-9-]+):(\\d{12}):${resource}$`).exec(arn);
+  if (!match) invalid(prop, arn, `Expected arn:${context.partition}:${service}:${context.region}:${context.accountId}:${example}.`);
+  const [, partition, region, account, captured] = match;
+  if (partition !== context.partition || region !== context.region || account !== context.accountId) {
+    invalid(prop, arn, `It is in ${account}, ${region}; the environment is ${context.accountId}, ${context.region}.`);
+  }
+  return captured;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
