@@ -3,7 +3,8 @@
  * Terraform CLI and the real hashicorp/aws provider, offline.
  */
 import { buildKeyPolicy, loadEnvironments, normalizePolicy, partitionOf } from "../modules";
-import { MULTI_CONFIG, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
+import * as path from "path";
+import { MULTI_CONFIG, REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
 import { offlineCopy, PlanJson, terraformAvailable, TerraformSandbox, TerraformWorkspace } from "./support/terraform";
 
 const KEY = "aws_kms_key.mavik_data_key";
@@ -17,6 +18,7 @@ const describeTerraform = runTier ? describe : describe.skip;
 const CASES = [
   { label: "shipped", file: SHIPPED_CONFIG },
   { label: "fixture", file: MULTI_CONFIG },
+  { label: "resources", file: path.join(REPO, "__tests__", "fixtures", "environments.resources.json") },
 ].flatMap(({ label, file }) => {
   const stacks = synthApp(file).json;
   return loadEnvironments(file).map((env) => ({ id: `${label}-${env.name}`, env, stack: stacks[env.name] }));
@@ -92,7 +94,7 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
       const plan = ws.showPlan("plan.bin");
       plans.set(id, plan);
       const byAddress = Object.fromEntries(plan.planned_values.root_module.resources!.map((r) => [r.address, r.values]));
-      expect(Object.keys(byAddress).sort()).toEqual([ALIAS, KEY]);
+      expect(Object.keys(byAddress).filter((a) => a.startsWith("aws_kms_")).sort()).toEqual([ALIAS, KEY]);
       expect(byAddress[KEY]).toMatchObject({
         customer_master_key_spec: "SYMMETRIC_DEFAULT",
         key_usage: "ENCRYPT_DECRYPT",
@@ -123,6 +125,31 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
       expect(result.stderr).toContain("Instance cannot be destroyed");
       expect(result.stderr).toContain(`Resource ${KEY} has lifecycle.prevent_destroy set`);
     });
+  });
+
+  test("every binding, new and existing, plans with a reference to the key ARN", () => {
+    const plan = plans.get("resources-ssot")!;
+    expect(plan).toBeDefined();
+    const expressions = Object.fromEntries(
+      (plan.configuration.root_module.resources as { address: string; expressions: Record<string, any> }[]).map((r) => [r.address, r.expressions]),
+    );
+    const keyArn = (value: any) => value?.references ?? [];
+    const bound = {
+      "aws_s3_bucket_server_side_encryption_configuration.mavik-ssot-files": (e: any) => e.rule[0].apply_server_side_encryption_by_default[0].kms_master_key_id,
+      "aws_s3_bucket_server_side_encryption_configuration.mavik-ssot-legacy-exports": (e: any) => e.rule[0].apply_server_side_encryption_by_default[0].kms_master_key_id,
+      "aws_dynamodb_table.mavik-ssot-records": (e: any) => e.server_side_encryption[0].kms_key_arn,
+      "aws_dynamodb_table.mavik-ssot-audit": (e: any) => e.server_side_encryption[0].kms_key_arn,
+      "aws_secretsmanager_secret.mavik_ssot_api-token": (e: any) => e.kms_key_id,
+      "aws_secretsmanager_secret.mavik_ssot_db": (e: any) => e.kms_key_id,
+      "aws_lambda_function.mavik-ssot-api": (e: any) => e.kms_key_arn,
+      "aws_lambda_function.mavik-ssot-sync": (e: any) => e.kms_key_arn,
+    };
+    for (const [address, pick] of Object.entries(bound)) {
+      expect([address, keyArn(pick(expressions[address]))]).toEqual([address, expect.arrayContaining([`${KEY}.arn`])]);
+    }
+    const changes = plan.resource_changes!.filter((c) => !c.address.startsWith("aws_kms_"));
+    expect(changes).toHaveLength(9);
+    expect(changes.every((c) => c.change.actions.join() === "create")).toBe(true);
   });
 
   describe("the seed's environment", () => {

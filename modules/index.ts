@@ -21,7 +21,7 @@ export {
   secretCmk,
 } from "./checks/encryption";
 export type { EncryptionSubject, EnforcedKey } from "./checks/encryption";
-export type { BucketConfig, FunctionConfig, ResourcesConfig, SecretConfig, TableConfig } from "./stack/resources";
+export type { BucketConfig, FunctionCode, FunctionConfig, ResourcesConfig, SecretConfig, TableConfig } from "./stack/resources";
 export { bindConfiguredResources } from "./stack/resources";
 export {
   ADMIN_ACTIONS,

@@ -16,6 +16,11 @@ export function invalid(prop: string, value: unknown, allowed: string): never {
   throw new ConfigError(notAllowed(prop, value, allowed));
 }
 
+/** Throws a {@link ConfigError} for a required `prop` that was not given. */
+export function missing(prop: string, allowed: string): never {
+  throw new ConfigError(`${prop}: missing. ${allowed}`);
+}
+
 /** The one message shape for bad input: `<prop>: <value> is not allowed. <what is allowed>` */
 export function notAllowed(prop: string, value: unknown, allowed: string): string {
   return `${prop}: ${show(value)} is not allowed. ${allowed}`;

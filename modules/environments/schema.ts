@@ -54,7 +54,20 @@ const resources = z.strictObject({
     )
     .optional(),
   secrets: z.array(z.strictObject({ name: z.string(), arn: z.string().optional() })).optional(),
-  functions: z.array(z.strictObject({ name: z.string(), role: z.string() })).optional(),
+  functions: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        role: z.string(),
+        existing: z.boolean().optional(),
+        code: z.union([z.strictObject({ s3Bucket: z.string(), s3Key: z.string() }), z.strictObject({ imageUri: z.string() })], {
+          error: 'Expected { "s3Bucket": "...", "s3Key": "..." } or { "imageUri": "..." }.',
+        }),
+        runtime: z.string().optional(),
+        handler: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 const environment = z.strictObject({

@@ -1,5 +1,5 @@
 import { terraformName } from "../bindings/binding";
-import { invalid } from "../common/errors";
+import { invalid, missing } from "../common/errors";
 import { validateBucketName, validateTableName } from "../common/validate";
 import { DataKey } from "../data-key/data-key";
 import { Construct, DynamodbTable, LambdaFunction, S3Bucket, SecretsmanagerSecret } from "../platform";
@@ -32,16 +32,26 @@ export interface SecretConfig {
   readonly arn?: string;
 }
 
+/** Where a function's code is: a deployment package in S3, or a container image. */
+export type FunctionCode = { readonly s3Bucket: string; readonly s3Key: string } | { readonly imageUri: string };
+
 /**
- * A Lambda function whose environment variables the key encrypts. Functions are deployed by
- * their own pipelines, so only existing functions are adopted here; the code attributes are
- * ignored, and Terraform changes nothing but the key.
+ * A Lambda function whose environment variables the key encrypts. Its code belongs to its own
+ * pipeline: `code`, `runtime` and `handler` are used when the function is created and ignored
+ * afterwards, so Terraform changes nothing of an existing function but the key.
  */
 export interface FunctionConfig {
   /** The function's name, or its ARN in the environment's account and region. */
   readonly name: string;
   /** The execution role: `role/<name>` or its ARN. */
   readonly role: string;
+  /** @default false - the stack creates the function */
+  readonly existing?: boolean;
+  readonly code: FunctionCode;
+  /** Required with an S3 package, e.g. `nodejs20.x`. */
+  readonly runtime?: string;
+  /** Required with an S3 package, e.g. `index.handler`. */
+  readonly handler?: string;
 }
 
 /** The SSOT resources of an environment (seed §2.2). */
@@ -64,14 +74,15 @@ export interface ResourceContext {
  * name are an error rather than a silent merge.
  */
 export function bindConfiguredResources(scope: Construct, key: DataKey, config: ResourcesConfig, context: ResourceContext): void {
-  const names = new Map<string, string>();
+  const names = new Map<string, { name: string; prop: string }>();
   const claim = (prop: string, type: string, name: string): string => {
     const tfName = terraformName(name);
     const other = names.get(`${type}.${tfName}`);
-    if (other !== undefined && other !== name) {
-      invalid(prop, name, `Its Terraform name ${type}.${tfName} is taken by ${JSON.stringify(other)}; rename one of them.`);
+    if (other?.name === name) invalid(prop, name, `It is listed twice; ${other.prop} names it already.`);
+    if (other !== undefined) {
+      invalid(prop, name, `Its Terraform name ${type}.${tfName} is taken by ${JSON.stringify(other.name)} (${other.prop}); rename one of them.`);
     }
-    names.set(`${type}.${tfName}`, name);
+    names.set(`${type}.${tfName}`, { name, prop });
     return tfName;
   };
 
@@ -129,18 +140,44 @@ export function bindConfiguredResources(scope: Construct, key: DataKey, config: 
     if (!new RegExp(`^arn:${context.partition}:iam::\\d{12}:role/[A-Za-z0-9+=,.@_/-]+$`).test(role)) {
       invalid(`${prop}.role`, f.role, 'The execution role is "role/<name>" or an IAM role ARN.');
     }
+    const image = "imageUri" in f.code ? f.code.imageUri : undefined;
+    if (image === undefined) {
+      validateBucketName(`${prop}.code.s3Bucket`, (f.code as { s3Bucket: string }).s3Bucket);
+      if (!f.runtime) missing(`${prop}.runtime`, 'A function packaged in S3 needs a runtime such as "nodejs20.x".');
+      if (!f.handler) missing(`${prop}.handler`, 'A function packaged in S3 needs a handler such as "index.handler".');
+    }
     const tfName = claim(`${prop}.name`, "aws_lambda_function", name);
     const fn = new LambdaFunction(scope, `function-${name}`, {
       functionName: name,
       role,
-      // The code belongs to the function's own pipeline; Terraform manages only the key.
-      lifecycle: { ignoreChanges: ["filename", "image_uri", "s3_bucket", "s3_key", "s3_object_version", "source_code_hash", "handler", "runtime", "environment", "layers", "memory_size", "timeout", "tags"] },
+      ...(image !== undefined
+        ? { packageType: "Image", imageUri: image }
+        : { s3Bucket: (f.code as { s3Bucket: string }).s3Bucket, s3Key: (f.code as { s3Key: string }).s3Key, runtime: f.runtime, handler: f.handler }),
+      // The code belongs to the function's own pipeline; Terraform manages the key.
+      lifecycle: { ignoreChanges: CODE_ATTRIBUTES },
     });
     fn.overrideLogicalId(tfName);
-    fn.importFrom(name);
-    key.encryptFunction(fn, { existing: true });
+    if (f.existing) fn.importFrom(name);
+    key.encryptFunction(fn, { existing: f.existing });
   });
 }
+
+/** What a function's own pipeline changes; Terraform leaves these alone once the function exists. */
+const CODE_ATTRIBUTES = [
+  "filename",
+  "image_uri",
+  "s3_bucket",
+  "s3_key",
+  "s3_object_version",
+  "source_code_hash",
+  "handler",
+  "runtime",
+  "environment",
+  "layers",
+  "memory_size",
+  "timeout",
+  "tags",
+];
 
 /** Checks an ARN's shape, account and region; returns the first capture of `resource`, if any. */
 function validateArn(prop: string, arn: string, service: string, resource: string, context: ResourceContext, example: string): string {

@@ -1,0 +1,104 @@
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import { DataKey, DataKeyProps } from "../modules";
+
+const PROPS: DataKeyProps = { accountId: "167067248318", administrators: ["user/mavik-deployer"], users: ["role/MavikLambdaRole"] };
+const KEY_ARN = "${aws_kms_key.mavik_data_key.arn}";
+
+function synth(build: (scope: Construct, key: DataKey) => void): string {
+  return Testing.synthScope((scope) => build(scope, new DataKey(scope, "mavik_data_key", PROPS)));
+}
+
+const table = (scope: Construct, name = "orders") => new DynamodbTable(scope, name, { name, hashKey: "id", attribute: [{ name: "id", type: "S" }] });
+const fn = (scope: Construct, name = "api") =>
+  new LambdaFunction(scope, name, { functionName: name, role: "arn:aws:iam::167067248318:role/MavikLambdaRole", imageUri: "x" });
+
+describe("one shape for four services (seed §4)", () => {
+  test("S3, a bucket of the stack: aws:kms with the key ARN and a bucket key", () => {
+    const out = synth((scope, key) => key.encryptBucket(new S3Bucket(scope, "files", { bucket: "mavik-files" })));
+    expect(out).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      bucket: "${aws_s3_bucket.files.id}",
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: KEY_ARN }, bucket_key_enabled: true }],
+    });
+  });
+
+  test("S3, an existing bucket by name: the configuration alone, no import", () => {
+    const json = JSON.parse(synth((_scope, key) => key.encryptBucket("mavik-legacy", { existing: true })));
+    expect(json.resource.aws_s3_bucket_server_side_encryption_configuration["mavik-legacy"].bucket).toBe("mavik-legacy");
+    expect(json.import).toBeUndefined();
+  });
+
+  test("DynamoDB: server_side_encryption with the key ARN, never the alias ARN", () => {
+    expect(synth((scope, key) => key.encryptTable(table(scope)))).toHaveResourceWithProperties(DynamodbTable, {
+      server_side_encryption: { enabled: true, kms_key_arn: KEY_ARN },
+    });
+  });
+
+  test("Secrets Manager: kms_key_id is the key ARN, and no secret version is written", () => {
+    const out = synth((scope, key) => key.encryptSecret(new SecretsmanagerSecret(scope, "db", { name: "mavik/db" })));
+    expect(out).toHaveResourceWithProperties(SecretsmanagerSecret, { kms_key_id: KEY_ARN });
+    expect(JSON.parse(out).resource.aws_secretsmanager_secret_version).toBeUndefined();
+  });
+
+  test("Lambda: kms_key_arn encrypts the environment variables", () => {
+    expect(synth((scope, key) => key.encryptFunction(fn(scope)))).toHaveResourceWithProperties(LambdaFunction, { kms_key_arn: KEY_ARN });
+  });
+
+  test("every binding is listed with its service, name, address and whether it existed", () => {
+    Testing.synthScope((scope) => {
+      const key = new DataKey(scope, "mavik_data_key", PROPS);
+      key.encryptBucket("mavik-legacy", { existing: true });
+      key.encryptTable(table(scope));
+      key.encryptSecret(new SecretsmanagerSecret(scope, "db", { name: "mavik/db" }));
+      key.encryptFunction(fn(scope));
+      expect(key.bindings.map(({ service, name, address, existing }) => ({ service, name, address, existing }))).toEqual([
+        { service: "s3", name: "mavik-legacy", address: "aws_s3_bucket_server_side_encryption_configuration.mavik-legacy", existing: true },
+        { service: "dynamodb", name: "orders", address: "aws_dynamodb_table.orders", existing: false },
+        { service: "secretsmanager", name: "mavik/db", address: "aws_secretsmanager_secret.db", existing: false },
+        { service: "lambda", name: "api", address: "aws_lambda_function.api", existing: false },
+      ]);
+    });
+  });
+});
+
+describe("binding errors name the call, the value and what is allowed", () => {
+  test.each<[string, (scope: Construct, key: DataKey) => void, string]>([
+    [
+      "the same table twice",
+      (scope, key) => {
+        const t = table(scope);
+        key.encryptTable(t);
+        key.encryptTable(t);
+      },
+      'encryptTable: "orders" is not allowed. It is bound to the data key already (aws_dynamodb_table.orders); bind each resource once.',
+    ],
+    [
+      "two tables of one name",
+      (scope, key) => {
+        key.encryptTable(table(scope));
+        key.encryptTable(new DynamodbTable(scope, "orders2", { name: "orders", hashKey: "id", attribute: [{ name: "id", type: "S" }] }));
+      },
+      'encryptTable: "orders" is not allowed. It is bound to the data key already (aws_dynamodb_table.orders); bind each resource once.',
+    ],
+    [
+      "a bucket by name and as a resource",
+      (scope, key) => {
+        key.encryptBucket("mavik-files");
+        key.encryptBucket(new S3Bucket(scope, "files", { bucket: "mavik-files" }));
+      },
+      'encryptBucket: "mavik-files" is not allowed. It is bound to the data key already (aws_s3_bucket_server_side_encryption_configuration.mavik-files); bind each resource once.',
+    ],
+    [
+      "a bucket name that breaks S3's rules",
+      (_scope, key) => key.encryptBucket("Mavik_Files"),
+      'encryptBucket: "Mavik_Files" is not allowed. An S3 bucket name has 3 to 63 characters: lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, with no "..", not shaped like an IP address.',
+    ],
+  ])("%s", (_name, build, message) => {
+    expect(() => synth(build)).toThrow(message);
+  });
+});

@@ -1,0 +1,187 @@
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { Aspects, TerraformResource, TerraformStack, Testing } from "cdktf";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  App,
+  DataKey,
+  DataKeyStack,
+  dynamodbTableCmk,
+  EncryptionEnforcement,
+  enforceEncryption,
+  EnvironmentConfig,
+  exemptFromEncryption,
+  lambdaEnvCmk,
+  loadEnvironments,
+  Rule,
+  s3BucketEncrypted,
+  secretCmk,
+} from "../modules";
+import type { EncryptionSubject } from "../modules";
+import { resolveString } from "../modules/platform";
+import { MULTI_CONFIG } from "./support/synth";
+
+/** A stack with the data key; `build` adds resources. Returns the findings of one rule. */
+function findings(rule: Rule<EncryptionSubject>, build: (stack: TerraformStack, key: DataKey) => void) {
+  const stack = new TerraformStack(Testing.app(), "test");
+  const key = new DataKey(stack, "mavik_data_key", { accountId: "167067248318", administrators: ["user/a"] });
+  build(stack, key);
+  const resources = stack.node.findAll().filter((c): c is TerraformResource => c instanceof TerraformResource);
+  return rule.check({ scope: stack, keyArn: resolveString(stack, key.keyArn)!, aliasArn: resolveString(stack, key.aliasArn)!, resources });
+}
+
+const table = (stack: TerraformStack, sse?: { enabled: boolean; kmsKeyArn?: string }) =>
+  new DynamodbTable(stack, "orders", { name: "orders", hashKey: "id", attribute: [{ name: "id", type: "S" }], serverSideEncryption: sse });
+const otherKey = (stack: TerraformStack) => new KmsKey(stack, "other", {});
+const FIX = (call: string) => `Fix: ${call}, or exemptFromEncryption(<resource>, "<reason>").`;
+
+describe("rule dynamodb-table-cmk (CKV_AWS_119)", () => {
+  test("compliant: bound with encryptTable", () => {
+    expect(findings(dynamodbTableCmk, (s, k) => k.encryptTable(table(s)))).toEqual([]);
+  });
+  test("compliant: the key's arn read again (a new token for the same reference)", () => {
+    expect(findings(dynamodbTableCmk, (s, k) => table(s, { enabled: true, kmsKeyArn: k.key.arn }))).toEqual([]);
+  });
+  test.each<[string, (s: TerraformStack, k: DataKey) => unknown, string]>([
+    ["no encryption block (AWS owned key)", (s) => table(s), "it uses the AWS owned key (server_side_encryption is off)"],
+    ["encryption off", (s) => table(s, { enabled: false }), "it uses the AWS owned key (server_side_encryption is off)"],
+    ["enabled without a key (aws/dynamodb)", (s) => table(s, { enabled: true }), "it uses the AWS managed key aws/dynamodb, not the data key"],
+    ["the alias ARN", (s, k) => table(s, { enabled: true, kmsKeyArn: k.aliasArn }), "it names the alias ARN where the key ARN is required (a plan diff on every run)"],
+    ["another key", (s) => table(s, { enabled: true, kmsKeyArn: otherKey(s).arn }), "it references another key, ${aws_kms_key.other.arn}"],
+    [
+      "a literal ARN",
+      (s) => table(s, { enabled: true, kmsKeyArn: "arn:aws:kms:us-east-1:167067248318:key/11111111-2222-3333-4444-555555555555" }),
+      'it names another key, "arn:aws:kms:us-east-1:167067248318:key/11111111-2222-3333-4444-555555555555"',
+    ],
+  ])("non-compliant: %s", (_name, build, problem) => {
+    expect(findings(dynamodbTableCmk, build).map((f) => f.message)).toEqual([
+      `aws_dynamodb_table.orders: not encrypted with the data key: ${problem}. ${FIX("dataKey.encryptTable(table)")}`,
+    ]);
+  });
+});
+
+describe("rule secret-cmk (CKV_AWS_149)", () => {
+  const secret = (s: TerraformStack, kmsKeyId?: string) => new SecretsmanagerSecret(s, "db", { name: "mavik/db", kmsKeyId });
+  test("compliant: bound with encryptSecret", () => {
+    expect(findings(secretCmk, (s, k) => k.encryptSecret(secret(s)))).toEqual([]);
+  });
+  test.each<[string, (s: TerraformStack, k: DataKey) => unknown, string]>([
+    ["no key (aws/secretsmanager)", (s) => secret(s), "it uses the AWS managed key aws/secretsmanager, not the data key"],
+    ["the managed alias", (s) => secret(s, "alias/aws/secretsmanager"), 'it names the AWS managed key "alias/aws/secretsmanager"'],
+    ["the data key's alias by name", (s) => secret(s, "alias/mavik-data-kms-key"), 'it names the alias "alias/mavik-data-kms-key" where the key ARN is required'],
+  ])("non-compliant: %s", (_name, build, problem) => {
+    expect(findings(secretCmk, build).map((f) => f.message)).toEqual([
+      `aws_secretsmanager_secret.db: not encrypted with the data key: ${problem}. ${FIX("dataKey.encryptSecret(secret)")}`,
+    ]);
+  });
+});
+
+describe("rule lambda-env-cmk (CKV_AWS_173)", () => {
+  const fn = (s: TerraformStack, kmsKeyArn?: string) =>
+    new LambdaFunction(s, "api", { functionName: "api", role: "arn:aws:iam::167067248318:role/R", imageUri: "x", kmsKeyArn });
+  test("compliant: bound with encryptFunction", () => {
+    expect(findings(lambdaEnvCmk, (s, k) => k.encryptFunction(fn(s)))).toEqual([]);
+  });
+  test("non-compliant: the default aws/lambda key", () => {
+    expect(findings(lambdaEnvCmk, (s) => fn(s)).map((f) => f.message)).toEqual([
+      `aws_lambda_function.api: not encrypted with the data key: it uses the AWS managed key aws/lambda, not the data key. ${FIX("dataKey.encryptFunction(fn)")}`,
+    ]);
+  });
+});
+
+describe("rule s3-bucket-encrypted (CKV_AWS_145)", () => {
+  const bucket = (s: TerraformStack) => new S3Bucket(s, "files", { bucket: "mavik-files" });
+  test("compliant: bound with encryptBucket", () => {
+    expect(findings(s3BucketEncrypted, (s, k) => k.encryptBucket(bucket(s)))).toEqual([]);
+  });
+  test("compliant: bound by the bucket's literal name", () => {
+    expect(findings(s3BucketEncrypted, (s, k) => (bucket(s), k.encryptBucket("mavik-files")))).toEqual([]);
+  });
+  test("non-compliant: a bucket without an encryption configuration", () => {
+    expect(findings(s3BucketEncrypted, (s) => bucket(s)).map((f) => f.message)).toEqual([
+      `aws_s3_bucket.files: not encrypted with the data key: it has no aws_s3_bucket_server_side_encryption_configuration. ${FIX("dataKey.encryptBucket(bucket)")}`,
+    ]);
+  });
+  test.each<[string, Record<string, string>, string]>([
+    ["SSE-S3 (AES256)", { sseAlgorithm: "AES256" }, 'its algorithm is "AES256", not "aws:kms"'],
+    ["aws:kms with the aws/s3 key", { sseAlgorithm: "aws:kms" }, "it uses the AWS managed key aws/s3, not the data key"],
+  ])("non-compliant: a configuration with %s", (_name, byDefault, problem) => {
+    const out = findings(s3BucketEncrypted, (s) => {
+      const b = bucket(s);
+      new S3BucketServerSideEncryptionConfigurationA(s, "files-sse", {
+        bucket: b.id,
+        rule: [{ applyServerSideEncryptionByDefault: byDefault as { sseAlgorithm: string } }],
+      });
+    });
+    expect(out.map((f) => f.message)).toEqual([
+      `aws_s3_bucket_server_side_encryption_configuration.files-sse: not encrypted with the data key: ${problem}. ${FIX("dataKey.encryptBucket(bucket) instead of this configuration")}`,
+    ]);
+  });
+});
+
+describe("exemptions: explicit, per resource, with a reason that shows in the output", () => {
+  test("an exempt resource passes, and its reason is in the synthesized JSON", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-exempt-"));
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, "test");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const key = new DataKey(stack, "mavik_data_key", { accountId: "167067248318", administrators: ["user/a"] });
+    const logs = new S3Bucket(stack, "access_logs", { bucket: "mavik-access-logs" });
+    exemptFromEncryption(logs, "S3 server access logging cannot deliver to SSE-KMS buckets");
+    expect(enforceEncryption(stack, key)).toEqual([
+      {
+        rule: "exemption",
+        severity: "info",
+        path: "aws_s3_bucket.access_logs",
+        message: "aws_s3_bucket.access_logs: exempt from data-key encryption: S3 server access logging cannot deliver to SSE-KMS buckets",
+      },
+    ]);
+    app.synth();
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "test", "cdk.tf.json"), "utf8"));
+    expect(json.resource.aws_s3_bucket.access_logs["//"].mavik_encryption_exemption).toBe(
+      "S3 server access logging cannot deliver to SSE-KMS buckets",
+    );
+  });
+
+  test("an exemption without a real reason", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const logs = new S3Bucket(stack, "logs", { bucket: "mavik-logs" });
+    expect(() => exemptFromEncryption(logs, "tbd")).toThrow(
+      'exemptFromEncryption(aws_s3_bucket.logs): "tbd" is not allowed. An exemption states its reason in words, at least 10 characters.',
+    );
+  });
+});
+
+describe("enforcement on every stack", () => {
+  const environment = (): EnvironmentConfig => loadEnvironments(MULTI_CONFIG)[1];
+
+  test("an unencrypted resource fails the app's synth, and no stack is written", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-enforce-"));
+    const app = new App({ outdir });
+    new DataKeyStack(app, loadEnvironments(MULTI_CONFIG)[0]);
+    const stack = new DataKeyStack(app, environment());
+    table(stack);
+    new SecretsmanagerSecret(stack, "db", { name: "mavik/db" });
+    expect(() => app.synth()).toThrow(
+      `aws_dynamodb_table.orders: not encrypted with the data key: it uses the AWS owned key (server_side_encryption is off). ${FIX("dataKey.encryptTable(table)")}\n` +
+        `aws_secretsmanager_secret.db: not encrypted with the data key: it uses the AWS managed key aws/secretsmanager, not the data key. ${FIX("dataKey.encryptSecret(secret)")}`,
+    );
+    // cdktf makes the empty stacks folder when the App is created; no stack is in it.
+    expect(fs.readdirSync(path.join(outdir, "stacks"))).toEqual([]);
+  });
+
+  test("the aspect does the same for a stack of another app", () => {
+    const stack = new TerraformStack(Testing.app(), "other");
+    const key = new DataKey(stack, "mavik_data_key", { accountId: "167067248318", administrators: ["user/a"] });
+    Aspects.of(stack).add(new EncryptionEnforcement(key));
+    table(stack);
+    expect(() => Testing.synth(stack)).toThrow("aws_dynamodb_table.orders: not encrypted with the data key");
+  });
+});
