@@ -6,6 +6,9 @@
  * 2. 100 generated environments, one stack each, with time and peak memory. cdktf's CLI is known
  *    to hang past about 25 stacks (terraform-cdk#3198); the app itself must not.
  *
+ * 3. One stack with 1,000 bound resources (250 per service) and with 10,000, encryption
+ *    enforcement included. Targets: 1,000 in under 3 s; 10,000 at most 12x the 1,000 time.
+ *
  * Options: --runs N (default 5), --envs N (default 100).
  */
 import { spawnSync } from "child_process";
@@ -67,6 +70,25 @@ function generatedEnvironments(count: number): string {
   return file;
 }
 
+/** One environment with `perService` new buckets, tables, secrets and functions. */
+function boundResources(perService: number): string {
+  const seed = JSON.parse(fs.readFileSync(path.join(ROOT, "environments.json"), "utf8")).environments[0];
+  const n = (i: number) => String(i).padStart(5, "0");
+  const resources = {
+    buckets: Array.from({ length: perService }, (_, i) => ({ name: `mavik-bench-bucket-${n(i)}` })),
+    tables: Array.from({ length: perService }, (_, i) => ({ name: `mavik-bench-table-${n(i)}`, hashKey: "id" })),
+    secrets: Array.from({ length: perService }, (_, i) => ({ name: `mavik/bench/secret-${n(i)}` })),
+    functions: Array.from({ length: perService }, (_, i) => ({
+      name: `mavik-bench-fn-${n(i)}`,
+      role: "role/MavikLambdaRole",
+      code: { imageUri: `167067248318.dkr.ecr.us-east-1.amazonaws.com/bench:${i}` },
+    })),
+  };
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-bench-res-")), "environments.json");
+  fs.writeFileSync(file, JSON.stringify({ environments: [{ ...seed, resources }] }));
+  return file;
+}
+
 function main(): void {
   const compiled = path.join(ROOT, "dist", "main.js");
   console.log(`mavik data-key benchmark: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs each\n`);
@@ -89,6 +111,17 @@ function main(): void {
   console.log(`   node dist/main.js      ${many.seconds.toFixed(3)} s   peak ${many.maxRssMb.toFixed(0)} MB`);
   console.log(`   per stack              ${((many.seconds / ENVS) * 1000).toFixed(1)} ms   (${(many.seconds / one).toFixed(1)}x the one-stack time)`);
   fs.rmSync(path.dirname(config), { recursive: true, force: true });
+
+  console.log("\n3. one stack with bound resources (all four services), enforcement included");
+  const sizes = [250, 2500].map((perService) => {
+    const file = boundResources(perService);
+    const result = run(process.execPath, [compiled], { MAVIK_CONFIG: file });
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    console.log(`   ${String(perService * 4).padStart(6)} resources     ${result.seconds.toFixed(3)} s   peak ${result.maxRssMb.toFixed(0)} MB`);
+    return result;
+  });
+  const scale = sizes[1].seconds / sizes[0].seconds;
+  console.log(`   1,000 under 3 s: ${sizes[0].seconds < 3 ? "met" : "MISSED"}; 10,000 / 1,000 = ${scale.toFixed(1)}x (target <= 12x: ${scale <= 12 ? "met" : "MISSED"})`);
 }
 
 main();
