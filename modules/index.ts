@@ -30,15 +30,28 @@ export {
   Sids,
   USAGE_ACTIONS,
   buildKeyPolicy,
+  composeKeyPolicy,
 } from "./key-policy/key-policy";
-export type { KeyPolicyProps } from "./key-policy/key-policy";
+export type { BuiltKeyPolicy, KeyPolicyProps } from "./key-policy/key-policy";
 export type { PrincipalRef } from "./key-policy/principal";
 export { normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
 export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
 export { kmsActions, matchingKmsActions } from "./key-policy/actions";
 export { enforce } from "./checks/finding";
 export type { Finding, Rule, Severity } from "./checks/finding";
-export { POLICY_RULES, knownActions, lockout, policySize, uniqueSids } from "./checks/policy";
+export {
+  POLICY_RULES,
+  adminSelfGrant,
+  administratorsListed,
+  knownActions,
+  lockout,
+  policySize,
+  rotation,
+  servicePrincipalSource,
+  uniqueSids,
+  wildcardPrincipal,
+} from "./checks/policy";
+export type { PolicySubject } from "./checks/policy";
 export { configureRemoteState, stateKey } from "./state/remote-state";
 export type { RemoteStateConfig, StateLocking } from "./state/remote-state";
 export { loadEnvironments, selectEnvironments, validateEnvironments } from "./environments/load";

@@ -8,7 +8,7 @@ import { isToken, validateIntegerRange } from "../common/validate";
 import { enforce, Finding } from "../checks/finding";
 import { POLICY_RULES } from "../checks/policy";
 import { PolicyDocument, renderPolicy } from "../key-policy/document";
-import { buildKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
+import { composeKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
 import {
   Construct,
   DynamodbTable,
@@ -111,8 +111,15 @@ export class DataKey extends Construct {
     if (props.existingKeyId !== undefined) validateKeyId("existingKeyId", props.existingKeyId);
     validateMovedFrom(props.movedFrom);
 
-    this.policy = buildKeyPolicy(props);
-    this.findings = enforce(POLICY_RULES, this.policy);
+    const built = composeKeyPolicy(props);
+    this.policy = built.document;
+    this.findings = enforce(POLICY_RULES, {
+      policy: this.policy,
+      accountId: props.accountId,
+      partition: props.partition,
+      administrators: built.administrators,
+      rotation: { enabled: true, periodInDays: rotationPeriodInDays, expectedPeriodInDays: rotationPeriodInDays },
+    });
 
     this.key = new KmsKey(this, "key", {
       description: props.description ?? "Mavik SSOT data key: Secrets Manager, S3, DynamoDB and Lambda data",

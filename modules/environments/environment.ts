@@ -38,6 +38,8 @@ export interface EnvironmentConfig {
   readonly services: string[];
   /** @default [] */
   readonly additionalStatements?: PolicyStatement[];
+  /** `"service-principals"` (the seed's) or `"via-service"` (hardened). @default "service-principals" */
+  readonly serviceAccess?: "service-principals" | "via-service";
   /** IMPORTANT: lifts `prevent_destroy` from the key; throwaway environments only. @default false */
   readonly allowDestroy?: boolean;
   /** The S3 remote state of this environment. */

@@ -86,6 +86,7 @@ const environment = z.strictObject({
   users: z.array(principal),
   services: z.array(z.string()),
   additionalStatements: z.array(statement).optional(),
+  serviceAccess: z.enum(["service-principals", "via-service"]).optional(),
   allowDestroy: z.boolean().optional(),
   state,
   resources: resources.optional(),

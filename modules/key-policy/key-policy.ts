@@ -1,4 +1,4 @@
-import { invalid } from "../common/errors";
+import { invalid, missing } from "../common/errors";
 import { isToken, validateAccountId } from "../common/validate";
 import { compact, PolicyDocument, PolicyStatement } from "./document";
 import { PrincipalRef, resolvePrincipal, validateServicePrincipal } from "./principal";
@@ -10,6 +10,7 @@ export const Sids = {
   USERS: "Allow use of the key",
   GRANTS: "Allow attachment of persistent resources",
   SERVICES: "Allow AWS Managed Services To Use Key",
+  VIA_SERVICES: "Allow access through AWS services for principals in the account",
 } as const;
 
 /** The seed's 15 key-administrator actions (§3), in its order. */
@@ -84,6 +85,20 @@ export interface KeyPolicyProps {
    */
   readonly services?: string[];
   /**
+   * How AWS services get the key:
+   * - `"service-principals"`: the seed's statement for the service principals in `services`.
+   * - `"via-service"`: the hardened form AWS managed keys use: principals of this account, only
+   *   through those services (`kms:ViaService = <service>.<region>.amazonaws.com`,
+   *   `kms:CallerAccount = <account>`). Needs `region`.
+   * @default "service-principals" (the seed's, the documented system)
+   */
+  readonly serviceAccess?: "service-principals" | "via-service";
+  /**
+   * The key's region; used by `serviceAccess: "via-service"`.
+   * @default - required only for "via-service"
+   */
+  readonly region?: string;
+  /**
    * Extra statements, appended after the seed's groups. Their Sids must be unique and their
    * actions real KMS actions.
    * @default []
@@ -91,11 +106,23 @@ export interface KeyPolicyProps {
   readonly additionalStatements?: PolicyStatement[];
 }
 
+/** The key policy and the principals it was built from, resolved to ARNs. */
+export interface BuiltKeyPolicy {
+  readonly document: PolicyDocument;
+  readonly administrators: string[];
+  readonly users: string[];
+}
+
 /**
  * Builds the key policy from roles, in the seed's statement order. Empty roles emit no statement,
  * as terraform-aws-kms does, so a policy never names an empty principal list.
  */
 export function buildKeyPolicy(props: KeyPolicyProps): PolicyDocument {
+  return composeKeyPolicy(props).document;
+}
+
+/** {@link buildKeyPolicy}, also returning the resolved administrators and users. */
+export function composeKeyPolicy(props: KeyPolicyProps): BuiltKeyPolicy {
   validateAccountId("accountId", props.accountId);
   const context = { accountId: props.accountId, partition: props.partition ?? "aws" };
   const administrators = resolveAll("administrators", props.administrators ?? [], context);
@@ -122,11 +149,23 @@ export function buildKeyPolicy(props: KeyPolicyProps): PolicyDocument {
       Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
     });
   }
-  if (services.length > 0) {
+  const serviceAccess = props.serviceAccess ?? "service-principals";
+  if (serviceAccess !== "service-principals" && serviceAccess !== "via-service") {
+    invalid("serviceAccess", serviceAccess, 'Allowed: "service-principals" (the seed\'s) or "via-service".');
+  }
+  if (services.length > 0 && serviceAccess === "service-principals") {
     statements.push(allow(Sids.SERVICES, { Service: compact(services) }, USAGE_ACTIONS));
   }
+  if (services.length > 0 && serviceAccess === "via-service") {
+    if (props.region === undefined) missing("region", 'serviceAccess "via-service" needs the key\'s region, e.g. "us-east-1".');
+    const via = services.map((s) => s.replace(/^([^.]+)\.amazonaws\.com(\.cn)?$/, `$1.${props.region}.amazonaws.com$2`));
+    statements.push({
+      ...allow(Sids.VIA_SERVICES, { AWS: "*" }, USAGE_ACTIONS),
+      Condition: { StringEquals: { "kms:CallerAccount": context.accountId, "kms:ViaService": compact(via) } },
+    });
+  }
   statements.push(...(props.additionalStatements ?? []));
-  return { Version: "2012-10-17", Id: policyId, Statement: statements };
+  return { document: { Version: "2012-10-17", Id: policyId, Statement: statements }, administrators, users };
 }
 
 function allow(sid: string, principal: PolicyStatement["Principal"], actions: readonly string[]): PolicyStatement {

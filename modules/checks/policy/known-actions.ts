@@ -1,17 +1,18 @@
 import { notAllowed } from "../../common/errors";
 import { closestKmsAction, kmsActions, matchingKmsActions } from "../../key-policy/actions";
-import { asList, PolicyDocument } from "../../key-policy/document";
+import { asList } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
+import { PolicySubject } from "./subject";
 
 /**
  * Unknown actions: every action, or wildcard, must match at least one KMS action in AWS's
  * service authorization data. A typo such as `kms:Decrpyt` grants nothing and hides a gap.
  */
-export const knownActions: Rule<PolicyDocument> = {
+export const knownActions: Rule<PolicySubject> = {
   id: "known-actions",
   severity: "error",
   description: "Every action in the key policy is a real KMS action or a wildcard matching one.",
-  check(policy) {
+  check({ policy }) {
     const findings: Finding[] = [];
     policy.Statement.forEach((statement, i) => {
       for (const field of ["Action", "NotAction"] as const) {

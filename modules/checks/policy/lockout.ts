@@ -1,7 +1,8 @@
 import { notAllowed } from "../../common/errors";
 import { actionMatches } from "../../key-policy/actions";
-import { asList, awsPrincipals, PolicyDocument, PolicyStatement } from "../../key-policy/document";
+import { asList, awsPrincipals, PolicyStatement } from "../../key-policy/document";
 import { Rule } from "../finding";
+import { PolicySubject } from "./subject";
 
 const PUT_KEY_POLICY = "kms:PutKeyPolicy";
 
@@ -12,11 +13,11 @@ const PUT_KEY_POLICY = "kms:PutKeyPolicy";
  * A principal counts when an Allow statement without conditions grants it `kms:PutKeyPolicy`
  * and no unconditional Deny for everyone (`*`) takes it away.
  */
-export const lockout: Rule<PolicyDocument> = {
+export const lockout: Rule<PolicySubject> = {
   id: "lockout",
   severity: "error",
   description: "At least one IAM principal may call kms:PutKeyPolicy.",
-  check(policy) {
+  check({ policy }) {
     const grants = (s: PolicyStatement) =>
       s.Condition === undefined &&
       (s.Action !== undefined

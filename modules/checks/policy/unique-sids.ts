@@ -1,13 +1,13 @@
 import { notAllowed } from "../../common/errors";
-import { PolicyDocument } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
+import { PolicySubject } from "./subject";
 
 /** Duplicate Sids: AWS rejects a key policy whose statements share a Sid. */
-export const uniqueSids: Rule<PolicyDocument> = {
+export const uniqueSids: Rule<PolicySubject> = {
   id: "unique-sids",
   severity: "error",
   description: "Every statement id in the key policy is unique.",
-  check(policy) {
+  check({ policy }) {
     const findings: Finding[] = [];
     const seen = new Map<string, number>();
     policy.Statement.forEach((statement, i) => {
