@@ -33,6 +33,10 @@ export {
   composeKeyPolicy,
 } from "./key-policy/key-policy";
 export type { BuiltKeyPolicy, KeyPolicyProps } from "./key-policy/key-policy";
+export { ACTION_GROUPS, accessMatrix, matrixMarkdown } from "./review/access-matrix";
+export type { AccessMatrix, ActionGroup, MatrixCell, MatrixRow } from "./review/access-matrix";
+export { evaluate } from "./review/evaluate";
+export type { AccessRequest, Decision, RequestPrincipal } from "./review/evaluate";
 export type { PrincipalRef } from "./key-policy/principal";
 export { normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
 export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
