@@ -36,6 +36,8 @@ export type { BuiltKeyPolicy, KeyPolicyProps } from "./key-policy/key-policy";
 export { ACTION_GROUPS, accessMatrix, matrixMarkdown } from "./review/access-matrix";
 export type { AccessMatrix, ActionGroup, MatrixCell, MatrixRow } from "./review/access-matrix";
 export { evaluate } from "./review/evaluate";
+export { boundResources, commentMarker, reviewEnvironment, reviewMarkdown, summarizePlan, summarizeSynthesized } from "./review/report";
+export type { BoundResource, EnvironmentReview, PlanJson, PlanSummary } from "./review/report";
 export type { AccessRequest, Decision, RequestPrincipal } from "./review/evaluate";
 export type { PrincipalRef } from "./key-policy/principal";
 export { normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
