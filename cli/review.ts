@@ -14,7 +14,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { buildApp } from "../main";
+import { buildApp } from "../modules";
 import { ConfigError, EnvironmentReview, loadEnvironments, PlanJson, reviewEnvironment, reviewMarkdown, selectEnvironments } from "../modules";
 
 export interface Io {

@@ -63,4 +63,6 @@ export type { RemoteStateConfig, StateLocking } from "./state/remote-state";
 export { loadEnvironments, selectEnvironments, validateEnvironments } from "./environments/load";
 export type { EnvironmentConfig, EnvironmentsFile } from "./environments/environment";
 export { DATA_KEY_ID, DataKeyStack } from "./stack/data-key-stack";
+export { buildApp } from "./stack/build-app";
+export type { BuildOptions } from "./stack/build-app";
 export { App } from "./platform";
