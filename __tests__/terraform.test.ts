@@ -2,7 +2,7 @@
  * The Terraform tier: the synthesized JSON of every environment goes through the real
  * Terraform CLI and the real hashicorp/aws provider, offline.
  */
-import { buildKeyPolicy, loadEnvironments, normalizePolicy, partitionOf } from "../modules";
+import { buildKeyPolicy, eventsStatement, loadEnvironments, normalizePolicy, partitionOf } from "../modules";
 import * as path from "path";
 import { MULTI_CONFIG, REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
 import { offlineCopy, PlanJson, terraformAvailable, TerraformSandbox, TerraformWorkspace } from "./support/terraform";
@@ -19,6 +19,7 @@ const CASES = [
   { label: "shipped", file: SHIPPED_CONFIG },
   { label: "fixture", file: MULTI_CONFIG },
   { label: "resources", file: path.join(REPO, "__tests__", "fixtures", "environments.resources.json") },
+  { label: "audit", file: path.join(REPO, "__tests__", "fixtures", "environments.audit.json") },
 ].flatMap(({ label, file }) => {
   const stacks = synthApp(file).json;
   return loadEnvironments(file).map((env) => ({ id: `${label}-${env.name}`, env, stack: stacks[env.name] }));
@@ -106,7 +107,11 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
       expect(byAddress[ALIAS]).toMatchObject({ name: env.alias ?? "alias/mavik-data-kms-key" });
 
       const planned = JSON.parse(byAddress[KEY].policy as string);
-      const expected = buildKeyPolicy({ ...env, partition: partitionOf(env.region) });
+      const built = buildKeyPolicy({ ...env, partition: partitionOf(env.region) });
+      // An encrypted alert topic adds the events statement, made with the rule.
+      const ruleArn = `arn:${partitionOf(env.region)}:events:${env.region}:${env.accountId}:rule/mavik-data-key-${env.name}-alerts`;
+      const audited = env.audit?.alerts !== undefined && env.audit.alerts.encryptTopic !== false;
+      const expected = audited ? { ...built, Statement: [...built.Statement, eventsStatement(ruleArn)] } : built;
       expect(normalizePolicy(planned)).toEqual(normalizePolicy(expected));
       if (env.accountId === "167067248318" && env.existingKeyId === SEED_KEY_ID) {
         // The seed's environment: the policy Terraform computes is the seed's JSON.
@@ -150,6 +155,28 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     const changes = plan.resource_changes!.filter((c) => !c.address.startsWith("aws_kms_"));
     expect(changes).toHaveLength(9);
     expect(changes.every((c) => c.change.actions.join() === "create")).toBe(true);
+  });
+
+  test("the audit resources plan: rule, target, encrypted topic, its policy, subscriptions, Config rule", () => {
+    const plan = plans.get("audit-audited")!;
+    expect(plan).toBeDefined();
+    const creates = plan.resource_changes!.filter((c) => c.change.actions.join() === "create").map((c) => c.address).sort();
+    expect(creates).toEqual([
+      "aws_cloudwatch_event_rule.mavik_data_key_alerts",
+      "aws_cloudwatch_event_target.mavik_data_key_alerts",
+      "aws_config_config_rule.mavik_data_key_rotation",
+      "aws_kms_alias.mavik_data_key",
+      "aws_kms_key.mavik_data_key",
+      "aws_sns_topic.mavik_data_key_alerts",
+      "aws_sns_topic_policy.mavik_data_key_alerts",
+      "aws_sns_topic_subscription.mavik_data_key_alerts_0",
+      "aws_sns_topic_subscription.mavik_data_key_alerts_1",
+    ]);
+    const values = Object.fromEntries(plan.planned_values.root_module.resources!.map((r) => [r.address, r.values]));
+    expect(values["aws_config_config_rule.mavik_data_key_rotation"].source).toEqual([
+      expect.objectContaining({ owner: "AWS", source_identifier: "CMK_BACKING_KEY_ROTATION_ENABLED" }),
+    ]);
+    expect(values["aws_cloudwatch_event_rule.mavik_data_key_alerts"].name).toBe("mavik-data-key-audited-alerts");
   });
 
   describe("the seed's environment", () => {

@@ -3,6 +3,10 @@
  * follow the seed's sections (§2 data-key, §3 key-policy, state, checks).
  */
 export { ConfigError } from "./common/errors";
+export { ALERT_EVENTS, alertEventPattern, EVENTS_SID, eventsStatement, KeyAudit } from "./audit/key-audit";
+export type { KeyAuditProps } from "./audit/key-audit";
+export { validateSubscriptions } from "./audit/subscriptions";
+export type { AlertSubscription } from "./audit/subscriptions";
 export { partitionOf } from "./common/validate";
 export { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./data-key/alias";
 export { DataKey } from "./data-key/data-key";

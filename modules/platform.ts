@@ -11,14 +11,20 @@
 import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import type { IConstruct } from "constructs";
 
-export { Annotations, App, Aspects, S3Backend, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+export { Annotations, App, Aspects, Fn, S3Backend, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 export type { IAspect } from "cdktf";
 export { Construct } from "constructs";
 export type { IConstruct } from "constructs";
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 export { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+export { ConfigConfigRule } from "@cdktf/provider-aws/lib/config-config-rule";
 export { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+export { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+export { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+export { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 export { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 export { S3BucketServerSideEncryptionConfigurationA as S3BucketEncryption } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";

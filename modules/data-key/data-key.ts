@@ -7,7 +7,8 @@ import { invalid } from "../common/errors";
 import { isToken, validateIntegerRange } from "../common/validate";
 import { enforce, Finding } from "../checks/finding";
 import { POLICY_RULES } from "../checks/policy";
-import { PolicyDocument, renderPolicy } from "../key-policy/document";
+import { PolicySubject } from "../checks/policy";
+import { PolicyDocument, PolicyStatement, renderPolicy } from "../key-policy/document";
 import { composeKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
 import {
   Construct,
@@ -88,14 +89,14 @@ export class DataKey extends Construct {
   public readonly aliasName: string;
   /** The alias ARN. */
   public readonly aliasArn: string;
-  /** The key policy as built from the props. */
-  public readonly policy: PolicyDocument;
   /** Non-error findings of the policy rules (errors fail synth). */
-  public readonly findings: Finding[];
+  public findings: Finding[];
   /** The underlying resources, for escape hatches. */
   public readonly key: KmsKey;
   public readonly alias: KmsAlias;
   private readonly bound = new Map<string, KeyBinding>();
+  private document: PolicyDocument;
+  private readonly policySubject: Omit<PolicySubject, "policy">;
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {
     super(scope, id);
@@ -112,14 +113,14 @@ export class DataKey extends Construct {
     validateMovedFrom(props.movedFrom);
 
     const built = composeKeyPolicy(props);
-    this.policy = built.document;
-    this.findings = enforce(POLICY_RULES, {
-      policy: this.policy,
+    this.document = built.document;
+    this.policySubject = {
       accountId: props.accountId,
       partition: props.partition,
       administrators: built.administrators,
       rotation: { enabled: true, periodInDays: rotationPeriodInDays, expectedPeriodInDays: rotationPeriodInDays },
-    });
+    };
+    this.findings = enforce(POLICY_RULES, { ...this.policySubject, policy: this.document });
 
     this.key = new KmsKey(this, "key", {
       description: props.description ?? "Mavik SSOT data key: Secrets Manager, S3, DynamoDB and Lambda data",
@@ -130,7 +131,7 @@ export class DataKey extends Construct {
       rotationPeriodInDays,
       deletionWindowInDays,
       bypassPolicyLockoutSafetyCheck: false,
-      policy: renderPolicy(this.policy),
+      policy: renderPolicy(this.document),
       tags: props.tags,
       lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
@@ -150,6 +151,22 @@ export class DataKey extends Construct {
     this.keyArn = this.key.arn;
     this.aliasName = alias;
     this.aliasArn = this.alias.arn;
+  }
+
+  /** The key policy: the seed's statements by role, then any added ones. */
+  public get policy(): PolicyDocument {
+    return this.document;
+  }
+
+  /**
+   * Appends statements to the key policy, for constructs that need the key (an encrypted alert
+   * topic, say). The policy rules run again; an error fails synth here.
+   */
+  public addStatements(...statements: PolicyStatement[]): void {
+    const next = { ...this.document, Statement: [...this.document.Statement, ...statements] };
+    this.findings = enforce(POLICY_RULES, { ...this.policySubject, policy: next });
+    this.document = next;
+    this.key.policy = renderPolicy(next);
   }
 
   /** Every resource bound to this key, in the order bound. */

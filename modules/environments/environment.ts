@@ -1,3 +1,4 @@
+import { AlertSubscription } from "../audit/subscriptions";
 import { PolicyStatement } from "../key-policy/document";
 import { PrincipalRef } from "../key-policy/principal";
 import { ResourcesConfig } from "../stack/resources";
@@ -46,6 +47,15 @@ export interface EnvironmentConfig {
   readonly state: RemoteStateConfig;
   /** The environment's buckets, tables, secrets and functions, bound to the key. @default none */
   readonly resources?: ResourcesConfig;
+  /**
+   * Audit of the key (seed §6): `alerts` (an EventBridge rule and SNS topic for destructive calls,
+   * with subscriptions) and `configRule` (AWS Config CMK_BACKING_KEY_ROTATION_ENABLED).
+   * @default none
+   */
+  readonly audit?: {
+    readonly alerts?: { readonly subscriptions?: AlertSubscription[]; readonly encryptTopic?: boolean };
+    readonly configRule?: boolean;
+  };
 }
 
 /** The environments file. */

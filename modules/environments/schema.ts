@@ -70,6 +70,18 @@ const resources = z.strictObject({
     .optional(),
 });
 
+const audit = z.strictObject({
+  alerts: z
+    .strictObject({
+      subscriptions: z
+        .array(z.strictObject({ protocol: z.enum(["email", "email-json", "https", "sqs", "lambda", "sms"]), endpoint: z.string() }))
+        .optional(),
+      encryptTopic: z.boolean().optional(),
+    })
+    .optional(),
+  configRule: z.boolean().optional(),
+});
+
 const environment = z.strictObject({
   name: z.string(),
   accountId: z.string(),
@@ -90,6 +102,7 @@ const environment = z.strictObject({
   allowDestroy: z.boolean().optional(),
   state,
   resources: resources.optional(),
+  audit: audit.optional(),
 });
 
 export const environmentsFileSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { KeyAudit } from "../audit/key-audit";
 import { enforceEncryption } from "../checks/encryption";
 import { Finding } from "../checks/finding";
 import { invalid } from "../common/errors";
@@ -54,6 +55,15 @@ export class DataKeyStack extends TerraformStack {
     } as const;
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value, description });
+    }
+    if (environment.audit) {
+      new KeyAudit(this, "audit", {
+        dataKey: this.dataKey,
+        accountId: environment.accountId,
+        region: environment.region,
+        name: `mavik-data-key-${environment.name}`,
+        ...environment.audit,
+      });
     }
   }
 

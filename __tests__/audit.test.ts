@@ -1,0 +1,202 @@
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { ConfigConfigRule } from "@cdktf/provider-aws/lib/config-config-rule";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { Testing } from "cdktf";
+import * as path from "path";
+import {
+  ALERT_EVENTS,
+  alertEventPattern,
+  DataKey,
+  EVENTS_SID,
+  KeyAudit,
+  KeyAuditProps,
+  lockout,
+  POLICY_RULES,
+} from "../modules";
+import { REPO, synthApp } from "./support/synth";
+
+const ACCOUNT = "167067248318";
+const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/cb424700-0dd0-4dcb-a77d-13af16579270`;
+const RULE_ARN = `arn:aws:events:us-east-1:${ACCOUNT}:rule/mavik-data-key-prod-alerts`;
+const SEED = {
+  accountId: ACCOUNT,
+  administrators: ["user/mavik-developer", "user/mavik-deployer"],
+  users: ["role/ecsTaskExecutionRole", "role/MavikLambdaRole"],
+  services: ["dynamodb.amazonaws.com", "s3.amazonaws.com", "lambda.amazonaws.com", "secretsmanager.amazonaws.com"],
+};
+
+function build(audit: Partial<KeyAuditProps> = {}) {
+  let key!: DataKey;
+  const out = Testing.synthScope((scope) => {
+    key = new DataKey(scope, "mavik_data_key", SEED);
+    new KeyAudit(scope, "audit", {
+      dataKey: key,
+      accountId: ACCOUNT,
+      region: "us-east-1",
+      name: "mavik-data-key-prod",
+      alerts: { subscriptions: [{ protocol: "email", endpoint: "security@mavik.example" }] },
+      configRule: true,
+      ...audit,
+    });
+  });
+  return { out, json: JSON.parse(out), key };
+}
+
+/**
+ * EventBridge's matching, as documented, for the parts the alert pattern uses: every pattern
+ * field must match; a list of values matches if the event's value (or any of its values) is in it.
+ */
+function matches(pattern: unknown, event: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    const values = Array.isArray(event) ? event : [event];
+    return values.some((v) => pattern.includes(v));
+  }
+  if (typeof pattern === "object" && pattern !== null) {
+    if (Array.isArray(event)) return event.some((item) => matches(pattern, item));
+    if (typeof event !== "object" || event === null) return false;
+    return Object.entries(pattern).every(([k, p]) => k in event && matches(p, (event as Record<string, unknown>)[k]));
+  }
+  return pattern === event;
+}
+
+/** A CloudTrail management event as EventBridge delivers it ("AWS API Call via CloudTrail"). */
+function cloudTrailEvent(eventName: string, resourceArns: string[]) {
+  return {
+    version: "0",
+    source: "aws.kms",
+    account: ACCOUNT,
+    region: "us-east-1",
+    "detail-type": "AWS API Call via CloudTrail",
+    detail: {
+      eventVersion: "1.09",
+      eventSource: "kms.amazonaws.com",
+      eventName,
+      resources: resourceArns.map((ARN) => ({ accountId: ACCOUNT, type: "AWS::KMS::Key", ARN })),
+    },
+  };
+}
+
+describe("the EventBridge rule (seed §6, CIS 4.7)", () => {
+  test("its pattern: this key's CloudTrail management events, exactly the seven names", () => {
+    expect(alertEventPattern(KEY_ARN)).toEqual({
+      source: ["aws.kms"],
+      "detail-type": ["AWS API Call via CloudTrail"],
+      detail: {
+        eventSource: ["kms.amazonaws.com"],
+        eventName: ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy", "DisableKeyRotation", "CancelKeyDeletion", "DeleteAlias", "UpdateAlias"],
+        resources: { ARN: [KEY_ARN] },
+      },
+    });
+  });
+
+  test.each(ALERT_EVENTS.map((e) => [e]))("matches %s on this key", (eventName) => {
+    expect(matches(alertEventPattern(KEY_ARN), cloudTrailEvent(eventName, [KEY_ARN]))).toBe(true);
+  });
+
+  test.each<[string, string, string[]]>([
+    ["an alert event on another key", "DisableKey", ["arn:aws:kms:us-east-1:167067248318:key/11111111-2222-3333-4444-555555555555"]],
+    ["ordinary use of this key", "Decrypt", [KEY_ARN]],
+    ["a re-enable of this key", "EnableKey", [KEY_ARN]],
+    ["CreateAlias on this key", "CreateAlias", [KEY_ARN]],
+  ])("does not match %s", (_name, eventName, arns) => {
+    expect(matches(alertEventPattern(KEY_ARN), cloudTrailEvent(eventName, arns))).toBe(false);
+  });
+
+  test("UpdateAlias names the alias and the key among its resources; the key's ARN is enough", () => {
+    const event = cloudTrailEvent("UpdateAlias", [`arn:aws:kms:us-east-1:${ACCOUNT}:alias/mavik-data-kms-key`, KEY_ARN]);
+    expect(matches(alertEventPattern(KEY_ARN), event)).toBe(true);
+  });
+
+  test("synthesized: the rule's pattern references the key's ARN, and the rule targets the topic", () => {
+    const { out, json } = build();
+    expect(json.resource.aws_cloudwatch_event_rule.mavik_data_key_alerts.event_pattern).toBe(
+      '${jsonencode({"source" = ["aws.kms"], "detail-type" = ["AWS API Call via CloudTrail"], "detail" = {"eventSource" = ["kms.amazonaws.com"], "eventName" = ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy", "DisableKeyRotation", "CancelKeyDeletion", "DeleteAlias", "UpdateAlias"], "resources" = {"ARN" = [aws_kms_key.mavik_data_key.arn]}}})}',
+    );
+    expect(out).toHaveResourceWithProperties(CloudwatchEventRule, { name: "mavik-data-key-prod-alerts" });
+    expect(out).toHaveResourceWithProperties(CloudwatchEventTarget, { rule: "${aws_cloudwatch_event_rule.mavik_data_key_alerts.name}", arn: "${aws_sns_topic.mavik_data_key_alerts.arn}" });
+  });
+});
+
+describe("the SNS topic and its subscriptions", () => {
+  test("encrypted with the data key; subscriptions from config", () => {
+    const { out } = build();
+    expect(out).toHaveResourceWithProperties(SnsTopic, { name: "mavik-data-key-prod-alerts", kms_master_key_id: "${aws_kms_key.mavik_data_key.arn}" });
+    expect(out).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: "email", endpoint: "security@mavik.example", topic_arn: "${aws_sns_topic.mavik_data_key_alerts.arn}" });
+  });
+
+  test("the topic policy lets only this rule publish", () => {
+    const { json } = build();
+    const policy = json.resource.aws_sns_topic_policy.mavik_data_key_alerts.policy as string;
+    expect(policy).toContain('"Principal" = {"Service" = "events.amazonaws.com"}');
+    expect(policy).toContain(`"Condition" = {"ArnEquals" = {"aws:SourceArn" = "${RULE_ARN}"}}`);
+  });
+
+  test("outputs name the topic, the rule and the Config rule", () => {
+    const { json } = build();
+    expect(Object.keys(json.output).sort()).toEqual(["alerts_rule_name", "alerts_topic_arn", "rotation_config_rule_name"]);
+  });
+});
+
+describe("the key policy's events statement, made with the rule", () => {
+  test("events.amazonaws.com, limited by aws:SourceArn to the rule", () => {
+    const { key } = build();
+    expect(key.policy.Statement.at(-1)).toEqual({
+      Sid: EVENTS_SID,
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: "*",
+      Condition: { ArnEquals: { "aws:SourceArn": RULE_ARN } },
+    });
+    expect(JSON.parse(build().json.resource.aws_kms_key.mavik_data_key.policy).Statement).toHaveLength(6);
+  });
+
+  test("the policy with it passes every policy rule; the only warning stays the seed's own service statement", () => {
+    const { key } = build();
+    const findings = POLICY_RULES.flatMap((r) => r.check({ policy: key.policy, accountId: ACCOUNT }));
+    expect(findings.filter((f) => f.severity === "error")).toEqual([]);
+    expect(findings.filter((f) => f.rule === "service-principal-source").map((f) => f.path)).toEqual(["policy.Statement[4]"]);
+    expect(lockout.check({ policy: key.policy, accountId: ACCOUNT })).toEqual([]);
+  });
+
+  test("an unencrypted topic needs no statement", () => {
+    const { key, json } = build({ alerts: { encryptTopic: false, subscriptions: [] } });
+    expect(key.policy.Statement.map((s) => s.Sid)).not.toContain(EVENTS_SID);
+    expect(json.resource.aws_sns_topic.mavik_data_key_alerts.kms_master_key_id).toBeUndefined();
+  });
+});
+
+describe("the AWS Config rule", () => {
+  test("CMK_BACKING_KEY_ROTATION_ENABLED when turned on", () => {
+    expect(build().out).toHaveResourceWithProperties(ConfigConfigRule, {
+      name: "mavik-data-key-prod-rotation",
+      source: { owner: "AWS", source_identifier: "CMK_BACKING_KEY_ROTATION_ENABLED" },
+    });
+  });
+  test("absent otherwise", () => {
+    expect(build({ configRule: false }).json.resource.aws_config_config_rule).toBeUndefined();
+  });
+});
+
+describe("bad subscriptions fail at synth", () => {
+  test.each<[string, object, string]>([
+    ["an invalid e-mail", { protocol: "email", endpoint: "security@" }, 'audit.alerts.subscriptions[0].endpoint: "security@" is not allowed. An email endpoint is an e-mail address such as "security@mavik.example".'],
+    ["an http URL", { protocol: "https", endpoint: "http://hooks.mavik.example/kms" }, 'audit.alerts.subscriptions[0].endpoint: "http://hooks.mavik.example/kms" is not allowed. An https endpoint is an https:// URL such as "https://hooks.mavik.example/kms".'],
+    ["a queue of another account", { protocol: "sqs", endpoint: "arn:aws:sqs:us-east-1:210987654321:alerts" }, 'audit.alerts.subscriptions[0].endpoint: "arn:aws:sqs:us-east-1:210987654321:alerts" is not allowed. An sqs endpoint is the ARN of a queue in the environment\'s account and region.'],
+    ["a phone number without +", { protocol: "sms", endpoint: "4155550123" }, 'audit.alerts.subscriptions[0].endpoint: "4155550123" is not allowed. An sms endpoint is a phone number in E.164 form such as "+14155550123".'],
+    ["an unknown protocol", { protocol: "pigeon", endpoint: "x" }, 'audit.alerts.subscriptions[0].protocol: "pigeon" is not allowed. Allowed: email, email-json, https, sqs, lambda, sms.'],
+  ])("%s", (_name, subscription, message) => {
+    expect(() => build({ alerts: { subscriptions: [subscription as never] } })).toThrow(message);
+  });
+});
+
+test("an environment turns audit on in environments.json", () => {
+  const { json } = synthApp(path.join(REPO, "__tests__", "fixtures", "environments.audit.json"));
+  expect(Object.keys(json.audited.resource).sort()).toEqual([
+    "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_config_config_rule", "aws_kms_alias",
+    "aws_kms_key", "aws_sns_topic", "aws_sns_topic_policy", "aws_sns_topic_subscription",
+  ]);
+  expect(Object.keys(json.audited.resource.aws_sns_topic_subscription)).toEqual(["mavik_data_key_alerts_0", "mavik_data_key_alerts_1"]);
+});
