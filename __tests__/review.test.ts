@@ -5,7 +5,7 @@ import * as path from "path";
 import { runReview } from "../cli/review";
 import { boundResources, summarizeSynthesized } from "../modules";
 import { REPO, SHIPPED_CONFIG, synthApp } from "./support/synth";
-import { offlineCopy, terraformAvailable, TerraformSandbox } from "./support/terraform";
+import { offlineCopy, stateWithKey, terraformAvailable, TerraformSandbox } from "./support/terraform";
 
 const RESOURCES_CONFIG = path.join(REPO, "__tests__", "fixtures", "environments.resources.json");
 
@@ -149,22 +149,7 @@ describeTerraform("the review of real terraform plans", () => {
     // Only a key without prevent_destroy can be planned for replacement at all; the state holds
     // an RSA key, the configuration a symmetric one: customer_master_key_spec forces a new key.
     const stack = synthApp(SHIPPED_CONFIG).json.prod;
-    const state = {
-      version: 4,
-      terraform_version: "1.11.4",
-      serial: 1,
-      lineage: "5a0c7a51-3d3f-4f0e-9a55-2b8e0d6f1c11",
-      outputs: {},
-      resources: [
-        {
-          mode: "managed",
-          type: "aws_kms_key",
-          name: "mavik_data_key",
-          provider: 'provider["registry.terraform.io/hashicorp/aws"]',
-          instances: [{ schema_version: 0, attributes: { id: "cb424700-0dd0-4dcb-a77d-13af16579270", key_id: "cb424700-0dd0-4dcb-a77d-13af16579270", customer_master_key_spec: "RSA_2048", key_usage: "ENCRYPT_DECRYPT", policy: "{}" } }],
-        },
-      ],
-    };
+    const state = stateWithKey({ customer_master_key_spec: "RSA_2048" });
     const file = planFile("replace", stack, state, (copy) => (copy.resource.aws_kms_key.mavik_data_key.lifecycle.prevent_destroy = false));
     const result = review(["--plan", `prod=${file}`]);
     expect(result.code).toBe(1);

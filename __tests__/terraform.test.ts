@@ -5,7 +5,7 @@
 import { buildKeyPolicy, eventsStatement, loadEnvironments, normalizePolicy, partitionOf } from "../modules";
 import * as path from "path";
 import { MULTI_CONFIG, REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
-import { offlineCopy, PlanJson, terraformAvailable, TerraformSandbox, TerraformWorkspace } from "./support/terraform";
+import { offlineCopy, PlanJson, stateWithKey, terraformAvailable, TerraformSandbox, TerraformWorkspace } from "./support/terraform";
 
 const KEY = "aws_kms_key.mavik_data_key";
 const ALIAS = "aws_kms_alias.mavik_data_key";
@@ -24,49 +24,6 @@ const CASES = [
   const stacks = synthApp(file).json;
   return loadEnvironments(file).map((env) => ({ id: `${label}-${env.name}`, env, stack: stacks[env.name] }));
 });
-
-/** A state file holding the key as `terraform import` would record it. */
-function stateWithKey(attributes: Record<string, unknown>): object {
-  return {
-    version: 4,
-    terraform_version: "1.11.4",
-    serial: 1,
-    lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90",
-    outputs: {},
-    resources: [
-      {
-        mode: "managed",
-        type: "aws_kms_key",
-        name: "mavik_data_key",
-        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
-        instances: [
-          {
-            schema_version: 0,
-            attributes: {
-              id: SEED_KEY_ID,
-              key_id: SEED_KEY_ID,
-              arn: `arn:aws:kms:us-east-1:167067248318:key/${SEED_KEY_ID}`,
-              customer_master_key_spec: "SYMMETRIC_DEFAULT",
-              key_usage: "ENCRYPT_DECRYPT",
-              is_enabled: true,
-              enable_key_rotation: true,
-              rotation_period_in_days: 365,
-              deletion_window_in_days: 30,
-              multi_region: false,
-              bypass_policy_lockout_safety_check: false,
-              description: "",
-              // As GetKeyPolicy returns the live policy: the seed's text, pretty-printed.
-              policy: JSON.stringify(SEED_POLICY, null, 2),
-              tags: {},
-              tags_all: {},
-              ...attributes,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
 
 describeTerraform("Terraform tier: real terraform validate and offline plan", () => {
   let sandbox: TerraformSandbox;

@@ -13,39 +13,31 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { buildApp } from "../modules";
+import { CommandIo, parseCommandLine } from "./options";
 import { ConfigError, EnvironmentReview, loadEnvironments, PlanJson, reviewEnvironment, reviewMarkdown, selectEnvironments } from "../modules";
 
-export interface Io {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
+export type Io = CommandIo;
 
 class UsageError extends Error {}
 
 const USAGE = "usage: npm run review -- [--env a,b] [--plan <env>=<plan.json>]... [--terraform] [--out <dir>] [--json]";
 
 export function runReview(argv: string[], io: Io, configFile = path.resolve(process.env.MAVIK_CONFIG ?? "environments.json")): number {
-  let options;
-  try {
-    options = parseArgs({
-      args: argv,
-      options: {
-        env: { type: "string" },
-        plan: { type: "string", multiple: true },
-        terraform: { type: "boolean", default: false },
-        out: { type: "string", default: "review" },
-        outdir: { type: "string", default: "cdktf.out" },
-        json: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    io.stderr(`error: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const options = parseCommandLine(
+    argv,
+    {
+      env: { type: "string" },
+      plan: { type: "string", multiple: true },
+      terraform: { type: "boolean", default: false },
+      out: { type: "string", default: "review" },
+      outdir: { type: "string", default: "cdktf.out" },
+      json: { type: "boolean", default: false },
+    },
+    USAGE,
+    io,
+  );
+  if (options === undefined) return 2;
 
   let environments;
   let plans: Map<string, PlanJson>;

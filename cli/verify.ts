@@ -13,16 +13,14 @@
  * throttling past retries) or bad input.
  */
 import * as path from "path";
-import { parseArgs } from "util";
 import { ConfigError, loadEnvironments, selectEnvironments } from "../modules";
+import { CommandIo, parseCommandLine } from "./options";
 import { ClientOptions, Clients, createClients } from "./verify/commands";
 import { verifyEnvironment } from "./verify/checks";
 import { CheckResult, exitCode } from "./verify/outcome";
 import { parseSince } from "./verify/since";
 
-export interface VerifyIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
+export interface VerifyIo extends CommandIo {
   /** Clients for the environment; tests pass mocked ones. */
   readonly clients?: (options: ClientOptions) => Clients;
   readonly now?: Date;
@@ -31,23 +29,18 @@ export interface VerifyIo {
 const USAGE = "usage: npm run verify -- --env <name> [--since 7d] [--endpoint-url <url>] [--json]";
 
 export async function runVerify(argv: string[], io: VerifyIo, configFile = path.resolve(process.env.MAVIK_CONFIG ?? "environments.json")): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        env: { type: "string" },
-        since: { type: "string", default: "7d" },
-        "endpoint-url": { type: "string" },
-        json: { type: "boolean", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    io.stderr(`error: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const values = parseCommandLine(
+    argv,
+    {
+      env: { type: "string" },
+      since: { type: "string", default: "7d" },
+      "endpoint-url": { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+    USAGE,
+    io,
+  );
+  if (values === undefined) return 2;
   let environment;
   let since: Date;
   try {

@@ -11,6 +11,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SEED_POLICY } from "./synth";
 
 export const AWS_PROVIDER_VERSION = "5.100.0";
 
@@ -192,3 +193,49 @@ export function localBackendCopy(stack: Record<string, any>, endpoints: { s3: st
   };
   return copy;
 }
+
+const SEED_KEY_ID = "cb424700-0dd0-4dcb-a77d-13af16579270";
+
+/** A state file holding the key as `terraform import` would record it. */
+export function stateWithKey(attributes: Record<string, unknown>): object {
+  return {
+    version: 4,
+    terraform_version: "1.11.4",
+    serial: 1,
+    lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90",
+    outputs: {},
+    resources: [
+      {
+        mode: "managed",
+        type: "aws_kms_key",
+        name: "mavik_data_key",
+        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+        instances: [
+          {
+            schema_version: 0,
+            attributes: {
+              id: SEED_KEY_ID,
+              key_id: SEED_KEY_ID,
+              arn: `arn:aws:kms:us-east-1:167067248318:key/${SEED_KEY_ID}`,
+              customer_master_key_spec: "SYMMETRIC_DEFAULT",
+              key_usage: "ENCRYPT_DECRYPT",
+              is_enabled: true,
+              enable_key_rotation: true,
+              rotation_period_in_days: 365,
+              deletion_window_in_days: 30,
+              multi_region: false,
+              bypass_policy_lockout_safety_check: false,
+              description: "",
+              // As GetKeyPolicy returns the live policy: the seed's text, pretty-printed.
+              policy: JSON.stringify(SEED_POLICY, null, 2),
+              tags: {},
+              tags_all: {},
+              ...attributes,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+

@@ -173,63 +173,55 @@ function boundTargets(env: EnvironmentConfig): BoundTarget[] {
             : extra!;
     return { check, target, status: "fail", reason };
   };
+  /** What a resource's "Encryption key" field says, or a verdict reached while reading it. */
+  type Reading = { readonly keyArn: string | undefined; readonly problem?: string } | CheckResult;
+  const target = (check: string, name: string, read: (c: Clients) => Promise<Reading>): BoundTarget => ({
+    check,
+    target: name,
+    run: async (c, keyArn) => {
+      try {
+        const reading = await read(c);
+        return "status" in reading ? reading : judge(check, name, reading.keyArn, keyArn, reading.problem);
+      } catch (e) {
+        return cannotCheck(check, name, e);
+      }
+    },
+  });
   return [
-    ...(r.secrets ?? []).map((s) => ({
-      check: "secret",
-      target: s.name,
-      run: async (c: Clients, keyArn: string) => {
+    ...(r.secrets ?? []).map((s) =>
+      target("secret", s.name, async (c) => {
+        const d = await send<DescribeSecretCommandOutput>(c.secrets, new C.DescribeSecretCommand.command({ SecretId: s.arn ?? s.name }));
+        return { keyArn: d.KmsKeyId };
+      }),
+    ),
+    ...(r.buckets ?? []).map((b) =>
+      target("bucket", b.name, async (c) => {
+        const fail = (reason: string): CheckResult => ({ check: "bucket", target: b.name, status: "fail", reason });
+        let d: GetBucketEncryptionCommandOutput;
         try {
-          const d = await send<DescribeSecretCommandOutput>(c.secrets, new C.DescribeSecretCommand.command({ SecretId: s.arn ?? s.name }));
-          return judge("secret", s.name, d.KmsKeyId, keyArn);
+          d = await send<GetBucketEncryptionCommandOutput>(c.s3, new C.GetBucketEncryptionCommand.command({ Bucket: b.name }));
         } catch (e) {
-          return cannotCheck("secret", s.name, e);
+          if ((e as { name?: string }).name === "ServerSideEncryptionConfigurationNotFoundError") return fail("the bucket has no default encryption configuration");
+          throw e;
         }
-      },
-    })),
-    ...(r.buckets ?? []).map((b) => ({
-      check: "bucket",
-      target: b.name,
-      run: async (c: Clients, keyArn: string) => {
-        try {
-          const d = await send<GetBucketEncryptionCommandOutput>(c.s3, new C.GetBucketEncryptionCommand.command({ Bucket: b.name }));
-          const rule = d.ServerSideEncryptionConfiguration?.Rules?.[0];
-          const byDefault = rule?.ApplyServerSideEncryptionByDefault;
-          if (byDefault?.SSEAlgorithm !== "aws:kms") {
-            return { check: "bucket", target: b.name, status: "fail" as const, reason: `default encryption is ${byDefault?.SSEAlgorithm ?? "none"}, not aws:kms` };
-          }
-          return judge("bucket", b.name, byDefault.KMSMasterKeyID, keyArn, rule?.BucketKeyEnabled ? undefined : "the S3 Bucket Key is off");
-        } catch (e) {
-          if ((e as { name?: string }).name === "ServerSideEncryptionConfigurationNotFoundError") {
-            return { check: "bucket", target: b.name, status: "fail" as const, reason: "the bucket has no default encryption configuration" };
-          }
-          return cannotCheck("bucket", b.name, e);
-        }
-      },
-    })),
-    ...(r.tables ?? []).map((t) => ({
-      check: "table",
-      target: t.name,
-      run: async (c: Clients, keyArn: string) => {
-        try {
-          const d = await send<DescribeTableCommandOutput>(c.dynamodb, new C.DescribeTableCommand.command({ TableName: t.name }));
-          return judge("table", t.name, d.Table?.SSEDescription?.KMSMasterKeyArn, keyArn);
-        } catch (e) {
-          return cannotCheck("table", t.name, e);
-        }
-      },
-    })),
-    ...(r.functions ?? []).map((f) => ({
-      check: "function",
-      target: f.name,
-      run: async (c: Clients, keyArn: string) => {
-        try {
-          const d = await send<GetFunctionConfigurationCommandOutput>(c.lambda, new C.GetFunctionConfigurationCommand.command({ FunctionName: f.name }));
-          return judge("function", f.name, d.KMSKeyArn, keyArn);
-        } catch (e) {
-          return cannotCheck("function", f.name, e);
-        }
-      },
-    })),
+        const rule = d.ServerSideEncryptionConfiguration?.Rules?.[0];
+        const byDefault = rule?.ApplyServerSideEncryptionByDefault;
+        if (byDefault?.SSEAlgorithm !== "aws:kms") return fail(`default encryption is ${byDefault?.SSEAlgorithm ?? "none"}, not aws:kms`);
+        return { keyArn: byDefault.KMSMasterKeyID, problem: rule?.BucketKeyEnabled ? undefined : "the S3 Bucket Key is off" };
+      }),
+    ),
+    ...(r.tables ?? []).map((t) =>
+      target("table", t.name, async (c) => {
+        const d = await send<DescribeTableCommandOutput>(c.dynamodb, new C.DescribeTableCommand.command({ TableName: t.name }));
+        return { keyArn: d.Table?.SSEDescription?.KMSMasterKeyArn };
+      }),
+    ),
+    ...(r.functions ?? []).map((f) =>
+      target("function", f.name, async (c) => {
+        const d = await send<GetFunctionConfigurationCommandOutput>(c.lambda, new C.GetFunctionConfigurationCommand.command({ FunctionName: f.name }));
+        return { keyArn: d.KMSKeyArn };
+      }),
+    ),
   ];
 }
 
