@@ -11,7 +11,7 @@
 import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
 import type { IConstruct } from "constructs";
 
-export { Annotations, App, Aspects, Fn, S3Backend, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+export { Annotations, App, Fn, S3Backend, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 export type { IAspect } from "cdktf";
 export { Construct } from "constructs";
 export type { IConstruct } from "constructs";
