@@ -46,7 +46,7 @@ export type { AccessRequest, Decision, RequestPrincipal } from "./review/evaluat
 export type { PrincipalRef } from "./key-policy/principal";
 export { normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
 export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
-export { kmsActions, matchingKmsActions } from "./key-policy/actions";
+export { kmsActions, matchingKmsActions, statementCovers } from "./key-policy/actions";
 export { enforce } from "./checks/finding";
 export type { Finding, Rule, Severity } from "./checks/finding";
 export {

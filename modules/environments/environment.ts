@@ -1,4 +1,4 @@
-import { AlertSubscription } from "../audit/subscriptions";
+import { KeyAuditProps } from "../audit/key-audit";
 import { PolicyStatement } from "../key-policy/document";
 import { PrincipalRef } from "../key-policy/principal";
 import { ResourcesConfig } from "../stack/resources";
@@ -52,10 +52,7 @@ export interface EnvironmentConfig {
    * with subscriptions) and `configRule` (AWS Config CMK_BACKING_KEY_ROTATION_ENABLED).
    * @default none
    */
-  readonly audit?: {
-    readonly alerts?: { readonly subscriptions?: AlertSubscription[]; readonly encryptTopic?: boolean };
-    readonly configRule?: boolean;
-  };
+  readonly audit?: Pick<KeyAuditProps, "alerts" | "configRule">;
 }
 
 /** The environments file. */

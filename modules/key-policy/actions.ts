@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { distance } from "fastest-levenshtein";
+import { asList, PolicyStatement } from "./document";
 
 /**
  * KMS actions from AWS's service authorization data, as packaged by the MIT-licensed
@@ -37,6 +38,12 @@ export function matchingKmsActions(pattern: string): string[] {
 /** True when the pattern grants `action` (e.g. `kms:Put*` grants `kms:PutKeyPolicy`). */
 export function actionMatches(pattern: string, action: string): boolean {
   return actionPattern(pattern).test(action);
+}
+
+/** True when a statement's Action (or NotAction) covers `action`; its effect and conditions aside. */
+export function statementCovers(statement: PolicyStatement, action: string): boolean {
+  if (statement.Action !== undefined) return asList(statement.Action).some((a) => actionMatches(a, action));
+  return statement.NotAction !== undefined && !asList(statement.NotAction).some((a) => actionMatches(a, action));
 }
 
 /** The known KMS action closest to a misspelt one, for "did you mean" hints. */

@@ -1,4 +1,4 @@
-import { actionMatches } from "../key-policy/actions";
+import { statementCovers } from "../key-policy/actions";
 import { asList, OneOrMany, PolicyCondition, PolicyDocument, PolicyStatement } from "../key-policy/document";
 
 /**
@@ -48,7 +48,7 @@ export function requestContext(request: AccessRequest): Record<string, string> {
 export function evaluate(policy: PolicyDocument, keyAccount: string, request: AccessRequest): Decision {
   const context = requestContext(request);
   const applying = policy.Statement.map((statement, i) => ({ statement, i, match: principalMatch(statement, request.principal) })).filter(
-    ({ statement, match }) => match !== undefined && actionApplies(statement, request.action) && conditionsHold(statement.Condition, context),
+    ({ statement, match }) => match !== undefined && statementCovers(statement, request.action) && conditionsHold(statement.Condition, context),
   );
   const sidOf = (s: PolicyStatement, i: number) => s.Sid ?? `Statement[${i}]`;
   const deny = applying.find(({ statement }) => statement.Effect === "Deny");
@@ -75,11 +75,6 @@ function principalMatch(statement: PolicyStatement, principal: RequestPrincipal)
   const root = entries.some((e) => e === account || new RegExp(`^arn:[^:]+:iam::${account}:root$`).test(e));
   if (entries.includes("*") || (entries.includes(principal.id) && !principal.id.endsWith(":root"))) return "direct";
   return root ? "account" : undefined;
-}
-
-function actionApplies(statement: PolicyStatement, action: string): boolean {
-  if (statement.Action !== undefined) return asList(statement.Action).some((a) => actionMatches(a, action));
-  return statement.NotAction !== undefined && !asList(statement.NotAction).some((a) => actionMatches(a, action));
 }
 
 /** IAM condition operators this evaluator understands; any other makes a statement not apply. */

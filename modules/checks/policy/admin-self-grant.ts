@@ -1,6 +1,6 @@
 import { awsPrincipals } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
-import { grantsAction } from "./grants";
+import { statementCovers } from "../../key-policy/actions";
 import { accountRoot, PolicySubject } from "./subject";
 
 /**
@@ -18,8 +18,8 @@ export const adminSelfGrant: Rule<PolicySubject> = {
     subject.policy.Statement.forEach((s) => {
       if (s.Effect !== "Allow") return;
       const via = [
-        ...(s.Condition === undefined && grantsAction(s, "kms:CreateGrant") ? ["kms:CreateGrant"] : []),
-        ...(grantsAction(s, "kms:PutKeyPolicy") ? ["kms:PutKeyPolicy"] : []),
+        ...(s.Condition === undefined && statementCovers(s, "kms:CreateGrant") ? ["kms:CreateGrant"] : []),
+        ...(statementCovers(s, "kms:PutKeyPolicy") ? ["kms:PutKeyPolicy"] : []),
       ];
       for (const principal of awsPrincipals(s).filter((p) => p !== root)) {
         for (const action of via) principals.set(principal, (principals.get(principal) ?? new Set()).add(action));

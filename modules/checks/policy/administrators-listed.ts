@@ -1,6 +1,7 @@
 import { awsPrincipals } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
-import { ADMINISTRATIVE_ACTIONS, grantsAction } from "./grants";
+import { statementCovers } from "../../key-policy/actions";
+import { ADMINISTRATIVE_ACTIONS } from "./grants";
 import { accountRoot, PolicySubject } from "./subject";
 
 /**
@@ -18,7 +19,7 @@ export const administratorsListed: Rule<PolicySubject> = {
     const findings: Finding[] = [];
     subject.policy.Statement.forEach((s, i) => {
       if (s.Effect !== "Allow" || s.Condition !== undefined) return;
-      const actions = ADMINISTRATIVE_ACTIONS.filter((a) => grantsAction(s, a));
+      const actions = ADMINISTRATIVE_ACTIONS.filter((a) => statementCovers(s, a));
       if (actions.length === 0) return;
       for (const principal of awsPrincipals(s).filter((p) => !allowed.has(p))) {
         findings.push({

@@ -1,6 +1,6 @@
 import { notAllowed } from "../../common/errors";
-import { actionMatches } from "../../key-policy/actions";
-import { asList, awsPrincipals, PolicyStatement } from "../../key-policy/document";
+import { statementCovers } from "../../key-policy/actions";
+import { awsPrincipals, PolicyStatement } from "../../key-policy/document";
 import { Rule } from "../finding";
 import { PolicySubject } from "./subject";
 
@@ -18,11 +18,7 @@ export const lockout: Rule<PolicySubject> = {
   severity: "error",
   description: "At least one IAM principal may call kms:PutKeyPolicy.",
   check({ policy }) {
-    const grants = (s: PolicyStatement) =>
-      s.Condition === undefined &&
-      (s.Action !== undefined
-        ? asList(s.Action).some((a) => actionMatches(a, PUT_KEY_POLICY))
-        : !asList(s.NotAction).some((a) => actionMatches(a, PUT_KEY_POLICY)));
+    const grants = (s: PolicyStatement) => s.Condition === undefined && statementCovers(s, PUT_KEY_POLICY);
     const deniedToAll = policy.Statement.some((s) => s.Effect === "Deny" && awsPrincipals(s).includes("*") && grants(s));
     const allowed = policy.Statement.some((s) => s.Effect === "Allow" && awsPrincipals(s).length > 0 && grants(s));
     if (allowed && !deniedToAll) return [];
