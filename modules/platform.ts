@@ -8,8 +8,8 @@
  * Provider classes are imported by deep path: the package root loads every AWS resource
  * binding (~1,500 files) and makes synth several times slower.
  */
-import { DefaultTokenResolver, StringConcat, TerraformStack, Token, Tokenization } from "cdktf";
-import type { IConstruct } from "constructs";
+import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
+import type { Construct as ConstructType, IConstruct } from "constructs";
 
 export { Annotations, App, Fn, S3Backend, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 export type { IAspect } from "cdktf";
@@ -39,4 +39,54 @@ const resolver = new DefaultTokenResolver(new StringConcat());
 export function resolveString(scope: IConstruct, value: string | undefined): string | undefined {
   if (value === undefined || !Token.isUnresolved(value)) return value;
   return String(Tokenization.resolve(value, { scope: TerraformStack.of(scope), resolver }));
+}
+
+/** A reference in cdktf's HCL rendering; `string` for literal values. */
+const hcl = (value: string, storageClassType: "reference" | "string") => ({ value, type: "simple", storageClassType });
+
+/**
+ * A stack-level `import` or `moved` block, written beside the resource it names.
+ *
+ * cdktf's own `importFrom` and `moveFromId` attach a validation that runs `terraform version`
+ * in a child process at every synth (one per import, one per stack with a move), so synthesis
+ * would need Terraform on PATH and pay ~50 ms per block. These blocks are the same JSON
+ * (`{ id, to }`, `{ to, from }`) without that check: Terraform itself refuses them if older
+ * than 1.5, and this project needs 1.10 anyway (`use_lockfile`).
+ */
+class StackBlock extends TerraformElement {
+  constructor(
+    scope: ConstructType,
+    id: string,
+    private readonly kind: "import" | "moved",
+    private readonly json: Record<string, string>,
+    private readonly hclForm: Record<string, unknown>,
+    private readonly resource: TerraformResource,
+  ) {
+    super(scope, id);
+  }
+
+  /** The stack metadata cdktf writes for imported and moved resources (`"//"`), as `importFrom` does. */
+  public toMetadata(): Record<string, unknown> {
+    return { [this.kind === "import" ? "imports" : "moved"]: { [this.resource.terraformResourceType]: [this.resource.friendlyUniqueId] } };
+  }
+
+  public toTerraform(): Record<string, unknown> {
+    return { [this.kind]: [this.json] };
+  }
+
+  public toHclTerraform(): Record<string, unknown> {
+    return { [this.kind]: [this.hclForm] };
+  }
+}
+
+/** `import { id = <id>, to = <resource> }`: adopt an existing object into `resource`. */
+export function importInto(resource: TerraformResource, id: string): void {
+  const to = `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+  new StackBlock(resource, "import", "import", { id, to }, { to: hcl(to, "reference"), id: hcl(id, "string") }, resource);
+}
+
+/** `moved { from = <from>, to = <resource> }`: `resource` was at address `from` before. */
+export function movedFrom(resource: TerraformResource, from: string): void {
+  const to = `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+  new StackBlock(resource, "moved", "moved", { to, from }, { to: hcl(to, "reference"), from: hcl(from, "reference") }, resource);
 }

@@ -13,9 +13,11 @@ import { composeKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
 import {
   Construct,
   DynamodbTable,
+  importInto,
   KmsAlias,
   KmsKey,
   LambdaFunction,
+  movedFrom,
   S3BucketEncryption,
   SecretsmanagerSecret,
 } from "../platform";
@@ -141,11 +143,11 @@ export class DataKey extends Construct {
     this.alias.overrideLogicalId(id);
 
     if (props.existingKeyId !== undefined) {
-      this.key.importFrom(props.existingKeyId);
-      this.alias.importFrom(alias);
+      importInto(this.key, props.existingKeyId);
+      importInto(this.alias, alias);
     }
-    if (props.movedFrom?.key) this.key.moveFromId(props.movedFrom.key);
-    if (props.movedFrom?.alias) this.alias.moveFromId(props.movedFrom.alias);
+    if (props.movedFrom?.key) movedFrom(this.key, props.movedFrom.key);
+    if (props.movedFrom?.alias) movedFrom(this.alias, props.movedFrom.alias);
 
     this.keyId = this.key.keyId;
     this.keyArn = this.key.arn;

@@ -2,7 +2,7 @@ import { terraformName } from "../bindings/binding";
 import { invalid, missing } from "../common/errors";
 import { validateBucketName, validateTableName } from "../common/validate";
 import { DataKey } from "../data-key/data-key";
-import { Construct, DynamodbTable, LambdaFunction, S3Bucket, SecretsmanagerSecret } from "../platform";
+import { Construct, DynamodbTable, importInto, LambdaFunction, S3Bucket, SecretsmanagerSecret } from "../platform";
 
 /** A bucket of the environment. An existing one gets only its encryption configuration. */
 export interface BucketConfig {
@@ -113,7 +113,7 @@ export function bindConfiguredResources(scope: Construct, key: DataKey, config: 
       attribute: attributes,
     });
     table.overrideLogicalId(tfName);
-    if (t.existing) table.importFrom(t.name);
+    if (t.existing) importInto(table, t.name);
     key.encryptTable(table, { existing: t.existing });
   });
 
@@ -126,7 +126,7 @@ export function bindConfiguredResources(scope: Construct, key: DataKey, config: 
     const tfName = claim(`${prop}.name`, "aws_secretsmanager_secret", s.name);
     const secret = new SecretsmanagerSecret(scope, `secret-${s.name}`, { name: s.name });
     secret.overrideLogicalId(tfName);
-    if (s.arn !== undefined) secret.importFrom(s.arn);
+    if (s.arn !== undefined) importInto(secret, s.arn);
     key.encryptSecret(secret, { existing: s.arn !== undefined });
   });
 
@@ -157,7 +157,7 @@ export function bindConfiguredResources(scope: Construct, key: DataKey, config: 
       lifecycle: { ignoreChanges: CODE_ATTRIBUTES },
     });
     fn.overrideLogicalId(tfName);
-    if (f.existing) fn.importFrom(name);
+    if (f.existing) importInto(fn, name);
     key.encryptFunction(fn, { existing: f.existing });
   });
 }
