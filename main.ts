@@ -4,16 +4,18 @@
  *   MAVIK_CONFIG  the environments file            (default: environments.json)
  *   MAVIK_ENV     comma-separated environments      (default: all)
  *
- * Run compiled (`npm run synth`, or `cdktf synth`, whose app command builds first): under
- * ts-node the same synth is about 9-12x slower. The app uses the module only through its
- * public API, as an outside app would.
+ * `npm run synth` and the app command in cdktf.json run it through `scripts/run.js`, which
+ * bundles it with esbuild when a source changed and runs the bundle (no type-check on the way;
+ * `npm test` and `npm run typecheck` do that). The app uses the module only through its public
+ * API, as an outside app would.
  */
 import * as path from "path";
 import { buildApp, ConfigError } from "./modules";
 
 export { buildApp };
 
-if (require.main === module) {
+/** Synthesizes the selected environments; the summary on stdout, problems on stderr. Returns the exit code. */
+export function main(): number {
   try {
     const { app, stacks } = buildApp({
       configFile: path.resolve(process.env.MAVIK_CONFIG ?? "environments.json"),
@@ -22,11 +24,14 @@ if (require.main === module) {
     app.synth();
     const names = stacks.map((s) => s.environment.name);
     const shown = names.length > 10 ? `${names.slice(0, 10).join(", ")}, … (${names.length - 10} more)` : names.join(", ");
-    for (const finding of stacks.flatMap((s) => s.encryptionFindings)) console.error(`note: ${finding.message}`);
-    console.error(`synthesized ${names.length} stack(s) into ${app.outdir}: ${shown}`);
+    for (const finding of stacks.flatMap((s) => s.encryptionFindings)) console.log(`note: ${finding.message}`);
+    console.log(`synthesized ${names.length} stack(s) into ${app.outdir}: ${shown}`);
+    return 0;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`error: ${e.message}`);
-    process.exit(1);
+    return 1;
   }
 }
+
+if (require.main === module) process.exitCode = main();

@@ -125,9 +125,9 @@ function terraformPlan(dir: string): PlanJson | string {
   return JSON.parse(shown.stdout) as PlanJson;
 }
 
-if (require.main === module) {
-  process.exitCode = runReview(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-  });
+/** The command-line entry (`npm run review`, through scripts/run.js). */
+export function main(argv: string[] = process.argv.slice(2)): number {
+  return runReview(argv, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
 }
+
+if (require.main === module) process.exitCode = main();

@@ -69,8 +69,9 @@ export function table(results: readonly CheckResult[]): string {
   return line(["STATUS", "CHECK", "TARGET", "REASON"]) + rows.map(line).join("");
 }
 
-if (require.main === module) {
-  runVerify(process.argv.slice(2), { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }).then(
-    (code) => (process.exitCode = code),
-  );
+/** The command-line entry (`npm run verify`, through scripts/run.js; bin mavik-verify). */
+export function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+  return runVerify(argv, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
 }
+
+if (require.main === module) main().then((code) => (process.exitCode = code));
