@@ -342,8 +342,8 @@ describe("bad input: a clear error and exit 2", () => {
     expect(code).toBe(2);
   });
 
-  test("the built command too, and --since is honoured", async () => {
-    const run = spawnSync(process.execPath, [path.join(REPO, "dist", "cli", "verify.js"), "--env", "qa"], { cwd: REPO, encoding: "utf8", env: { ...process.env, MAVIK_CONFIG: SHIPPED_CONFIG } });
+  test("the command users type too (npm run verify, through scripts/run.js), and --since is honoured", async () => {
+    const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "run.js"), "verify", "--env", "qa"], { cwd: REPO, encoding: "utf8", env: { ...process.env, MAVIK_CONFIG: SHIPPED_CONFIG } });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe('error: --env: "qa" is not allowed. Known environments: prod.\n');
     await verify(["--env", "ssot", "--since", "12h"]);

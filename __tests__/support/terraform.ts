@@ -1,19 +1,25 @@
 /**
  * Runs the real Terraform CLI for tests, offline.
  *
- * Each run gets its own CLI config in a temp directory (never the user's home): a
- * `filesystem_mirror` for hashicorp/aws where the provider is found, and a plugin cache so
- * the 700 MB provider binary is copied once per test run, not once per workspace.
- * MAVIK_TF_PROVIDER_MIRROR overrides the mirror; with no mirror at all, Terraform uses the
- * default registry, as on a user's machine.
+ * One CLI config and one plugin cache serve the whole test run (written by global-setup.js into
+ * the run's temp directory, never the user's home): a `filesystem_mirror` for hashicorp/aws where
+ * the provider is found (MAVIK_TF_PROVIDER_MIRROR overrides), otherwise the default registry, as
+ * on a user's machine, with the cache so the 700 MB provider is fetched once per run.
+ *
+ * Every Terraform command that loads the AWS provider costs 2-4 s of CPU, so tests batch: a
+ * combined root holds one module per stack, and one `validate`, `plan` or `show` covers them
+ * all ({@link TerraformSandbox.combined}, {@link moduleView}). Commands run asynchronously so a
+ * suite can run several at once.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SEED_POLICY } from "./synth";
+import { AWS_PROVIDER_VERSION, writeCliConfig } from "./terraform-cli";
 
-export const AWS_PROVIDER_VERSION = "5.100.0";
+export { findProviderMirror, writeCliConfig } from "./terraform-cli";
+
 
 /** The terraform binary on PATH, or undefined. */
 export function findTerraform(): string | undefined {
@@ -25,7 +31,7 @@ export function findTerraform(): string | undefined {
 }
 
 /**
- * Whether the Terraform tier can run. Without Terraform it is skipped with a loud message,
+ * Whether a Terraform-backed suite can run. Without Terraform it is skipped with a loud message,
  * except under CI, where a missing Terraform fails the run.
  */
 export function terraformAvailable(suite: string): boolean {
@@ -39,41 +45,20 @@ export function terraformAvailable(suite: string): boolean {
   return false;
 }
 
-/** The first directory holding an unpacked hashicorp/aws mirror, or undefined. */
-export function findProviderMirror(): string | undefined {
-  const home = os.homedir();
-  const candidates = [
-    process.env.MAVIK_TF_PROVIDER_MIRROR,
-    "/opt/tf-plugins",
-    path.join(home, ".terraform.d", "plugins"),
-    path.join(home, ".local", "share", "terraform", "plugins"),
-    "/usr/local/share/terraform/plugins",
-    "/usr/share/terraform/plugins",
-  ].filter((d): d is string => !!d);
-  return candidates.find((dir) => fs.existsSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION)));
-}
-
 export interface RunResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** A temp root shared by the workspaces of one test file: CLI config and plugin cache. */
+/** A temp root for one test file's working directories, sharing the run's CLI config and cache. */
 export class TerraformSandbox {
   readonly root: string;
   readonly env: NodeJS.ProcessEnv;
 
   constructor(name: string) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `mavik-${name}-`));
-    const cache = path.join(this.root, "plugin-cache");
-    fs.mkdirSync(cache);
-    const mirror = findProviderMirror();
-    const installation = mirror
-      ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`
-      : "";
-    const cliConfig = path.join(this.root, "cli.tfrc");
-    fs.writeFileSync(cliConfig, `plugin_cache_dir = ${JSON.stringify(cache)}\n${installation}`);
+    const cliConfig = process.env.MAVIK_TEST_TF_CLI_CONFIG ?? writeCliConfig(this.root);
     this.env = {
       ...process.env,
       TF_CLI_CONFIG_FILE: cliConfig,
@@ -81,8 +66,14 @@ export class TerraformSandbox {
       TF_INPUT: "0",
       CHECKPOINT_DISABLE: "1",
       AWS_EC2_METADATA_DISABLED: "true",
+      // Go runtime knobs for Terraform and the provider, not behaviour: the AWS provider
+      // allocates heavily at start, and several run at once on the 2 cores the suite is sized
+      // for. Less frequent garbage collection on one thread cut their CPU by a quarter (measured).
+      GOGC: "800",
+      GOMAXPROCS: "1",
     };
     delete this.env.TF_PLUGIN_CACHE_DIR;
+    delete this.env.TF_DATA_DIR;
   }
 
   /** A new working directory holding `main.tf.json`. */
@@ -93,9 +84,54 @@ export class TerraformSandbox {
     return new TerraformWorkspace(dir, this.env);
   }
 
+  /**
+   * One root with a module per case (`module.<id>`), so one Terraform command covers every case.
+   *
+   * Each module's provider block (already an offline one, see {@link offlineCopy}) moves to the
+   * root: one aliased `aws` provider per distinct configuration, passed to the module through
+   * `providers`. A provider block inside a module makes its own provider process, about a CPU
+   * second per module per command (measured); hoisted, twenty stacks cost little more than one.
+   * A case's state resources are written into the root's state under its module.
+   */
+  combined(name: string, cases: readonly ModuleCase[]): TerraformWorkspace {
+    const configs: string[] = [];
+    const aliasOf = (provider: Record<string, unknown>) => {
+      const key = JSON.stringify(provider);
+      if (!configs.includes(key)) configs.push(key);
+      return `p${configs.indexOf(key)}`;
+    };
+    const modules = cases.map((c) => {
+      const config = JSON.parse(JSON.stringify(c.config));
+      const providers: Record<string, unknown>[] = config.provider?.aws ?? [];
+      if (providers.length !== 1 || "alias" in providers[0]) throw new Error(`${c.id}: a combined root takes stacks with exactly one unaliased aws provider`);
+      delete config.provider;
+      return { ...c, config, alias: aliasOf(providers[0]) };
+    });
+    const ws = this.workspace(name, {
+      terraform: { required_providers: { aws: { source: "hashicorp/aws", version: AWS_PROVIDER_VERSION } } },
+      provider: { aws: configs.map((key, i) => ({ alias: `p${i}`, ...JSON.parse(key) })) },
+      module: Object.fromEntries(modules.map((m) => [m.id, { source: `./${m.id}`, providers: { aws: `aws.${m.alias}` } }])),
+    });
+    for (const m of modules) {
+      fs.mkdirSync(path.join(ws.dir, m.id));
+      fs.writeFileSync(path.join(ws.dir, m.id, "main.tf.json"), JSON.stringify(m.config, null, 2));
+    }
+    const provider = (alias: string) => `provider["registry.terraform.io/hashicorp/aws"].${alias}`;
+    const resources = modules.flatMap((m) => (m.state ?? []).map((r) => ({ ...r, module: `module.${m.id}`, provider: provider(m.alias) })));
+    if (resources.length > 0) ws.writeState(stateFile(resources));
+    return ws;
+  }
+
   dispose(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+export interface ModuleCase {
+  /** The module name: letters, digits, `_` and `-`. */
+  readonly id: string;
+  readonly config: object;
+  readonly state?: readonly StateResource[];
 }
 
 export class TerraformWorkspace {
@@ -104,8 +140,22 @@ export class TerraformWorkspace {
     readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): RunResult {
-    const result = spawnSync(findTerraform() ?? "terraform", [...args], {
+  /** Runs terraform here and waits, without blocking the event loop. */
+  run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(findTerraform() ?? "terraform", args, { cwd: this.dir, env: { ...this.env, ...extraEnv } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  /** Runs synchronously: for the few places that need Terraform done before the next line. */
+  runSync(args: string[], extraEnv: NodeJS.ProcessEnv = {}): RunResult {
+    const result = spawnSync(findTerraform() ?? "terraform", args, {
       cwd: this.dir,
       env: { ...this.env, ...extraEnv },
       encoding: "utf8",
@@ -115,23 +165,32 @@ export class TerraformWorkspace {
     return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
   }
 
-  /** Runs and throws with Terraform's own output unless it succeeds. */
-  ok(args: string[], extraEnv: NodeJS.ProcessEnv = {}): string {
-    const result = this.run(args, extraEnv);
-    if (result.code !== 0) {
-      throw new Error(`terraform ${args.join(" ")} failed (${result.code}):\n${result.stderr}\n${result.stdout}`);
-    }
-    return result.stdout;
+  /** Runs and rejects with Terraform's own output unless it succeeds. */
+  async ok(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+    return succeeded(args, await this.run(args, extraEnv));
   }
 
-  /** `terraform show -json` of a saved plan. */
-  showPlan(planFile: string): PlanJson {
-    return JSON.parse(this.ok(["show", "-json", planFile])) as PlanJson;
+  /** `terraform init` without a backend (offline copies). */
+  init(): Promise<string> {
+    return this.ok(["init", "-input=false", "-no-color", "-backend=false"]);
+  }
+
+  /** Plans into `planFile` and returns `terraform show -json` of it. */
+  async plan(planFile: string, extra: string[] = []): Promise<PlanJson> {
+    await this.ok(["plan", "-input=false", "-no-color", "-lock=false", ...extra, `-out=${planFile}`]);
+    return JSON.parse(await this.ok(["show", "-json", planFile])) as PlanJson;
   }
 
   writeState(state: object): void {
     fs.writeFileSync(path.join(this.dir, "terraform.tfstate"), JSON.stringify(state));
   }
+}
+
+function succeeded(args: string[], result: RunResult): string {
+  if (result.code !== 0) {
+    throw new Error(`terraform ${args.join(" ")} failed (${result.code}):\n${result.stderr}\n${result.stdout}`);
+  }
+  return result.stdout;
 }
 
 export interface PlanResource {
@@ -141,10 +200,45 @@ export interface PlanResource {
   values: Record<string, unknown>;
 }
 
+export interface ResourceChange {
+  address: string;
+  module_address?: string;
+  type: string;
+  change: { actions: string[]; before: Record<string, any> | null; after: Record<string, any> | null; importing?: unknown };
+}
+
+interface PlannedModule {
+  address?: string;
+  resources?: PlanResource[];
+  child_modules?: PlannedModule[];
+}
+
 export interface PlanJson {
-  planned_values: { root_module: { resources?: PlanResource[] } };
-  resource_changes?: { address: string; change: { actions: string[]; before: Record<string, unknown> | null; after: Record<string, unknown> | null } }[];
-  configuration: { root_module: { resources?: { address: string }[] } };
+  format_version: string;
+  planned_values: { root_module: PlannedModule };
+  resource_changes?: ResourceChange[];
+  configuration: { root_module: { resources?: { address: string; expressions: Record<string, any> }[]; module_calls?: Record<string, any> } };
+}
+
+/** One module's part of a combined plan, with addresses as they read inside the module. */
+export interface ModuleView {
+  /** address -> planned values */
+  readonly values: Record<string, Record<string, any>>;
+  readonly changes: ResourceChange[];
+  /** address -> configuration expressions (references to other resources) */
+  readonly expressions: Record<string, Record<string, any>>;
+}
+
+/** The part of a combined plan (see {@link TerraformSandbox.combined}) that belongs to module `id`. */
+export function moduleView(plan: PlanJson, id: string): ModuleView {
+  const prefix = `module.${id}.`;
+  const strip = (address: string) => address.slice(prefix.length);
+  const planned = plan.planned_values.root_module.child_modules?.find((m) => m.address === `module.${id}`);
+  const values = Object.fromEntries((planned?.resources ?? []).map((r) => [strip(r.address), r.values]));
+  const changes = (plan.resource_changes ?? []).filter((c) => c.module_address === `module.${id}`).map((c) => ({ ...c, address: strip(c.address) }));
+  const configured = plan.configuration.root_module.module_calls?.[id]?.module?.resources ?? [];
+  const expressions = Object.fromEntries(configured.map((r: { address: string; expressions: Record<string, any> }) => [r.address, r.expressions]));
+  return { values, changes, expressions };
 }
 
 /** Provider settings for planning offline: fake credentials, no AWS calls. */
@@ -194,48 +288,51 @@ export function localBackendCopy(stack: Record<string, any>, endpoints: { s3: st
   return copy;
 }
 
-const SEED_KEY_ID = "cb424700-0dd0-4dcb-a77d-13af16579270";
+export const SEED_KEY_ID = "cb424700-0dd0-4dcb-a77d-13af16579270";
 
-/** A state file holding the key as `terraform import` would record it. */
-export function stateWithKey(attributes: Record<string, unknown>): object {
+/** One resource of a state file. */
+export type StateResource = Record<string, unknown>;
+
+/** A state file holding `resources`. */
+export function stateFile(resources: readonly StateResource[]): object {
+  return { version: 4, terraform_version: "1.11.4", serial: 1, lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90", outputs: {}, resources };
+}
+
+/** The data key as `terraform import` records it: the seed's live key, with `attributes` changed. */
+export function keyStateResource(attributes: Record<string, unknown> = {}): StateResource {
   return {
-    version: 4,
-    terraform_version: "1.11.4",
-    serial: 1,
-    lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90",
-    outputs: {},
-    resources: [
+    mode: "managed",
+    type: "aws_kms_key",
+    name: "mavik_data_key",
+    provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+    instances: [
       {
-        mode: "managed",
-        type: "aws_kms_key",
-        name: "mavik_data_key",
-        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
-        instances: [
-          {
-            schema_version: 0,
-            attributes: {
-              id: SEED_KEY_ID,
-              key_id: SEED_KEY_ID,
-              arn: `arn:aws:kms:us-east-1:167067248318:key/${SEED_KEY_ID}`,
-              customer_master_key_spec: "SYMMETRIC_DEFAULT",
-              key_usage: "ENCRYPT_DECRYPT",
-              is_enabled: true,
-              enable_key_rotation: true,
-              rotation_period_in_days: 365,
-              deletion_window_in_days: 30,
-              multi_region: false,
-              bypass_policy_lockout_safety_check: false,
-              description: "",
-              // As GetKeyPolicy returns the live policy: the seed's text, pretty-printed.
-              policy: JSON.stringify(SEED_POLICY, null, 2),
-              tags: {},
-              tags_all: {},
-              ...attributes,
-            },
-          },
-        ],
+        schema_version: 0,
+        attributes: {
+          id: SEED_KEY_ID,
+          key_id: SEED_KEY_ID,
+          arn: `arn:aws:kms:us-east-1:167067248318:key/${SEED_KEY_ID}`,
+          customer_master_key_spec: "SYMMETRIC_DEFAULT",
+          key_usage: "ENCRYPT_DECRYPT",
+          is_enabled: true,
+          enable_key_rotation: true,
+          rotation_period_in_days: 365,
+          deletion_window_in_days: 30,
+          multi_region: false,
+          bypass_policy_lockout_safety_check: false,
+          description: "",
+          // As GetKeyPolicy returns the live policy: the seed's text, pretty-printed.
+          policy: JSON.stringify(SEED_POLICY, null, 2),
+          tags: {},
+          tags_all: {},
+          ...attributes,
+        },
       },
     ],
   };
 }
 
+/** A state file holding the key as `terraform import` would record it. */
+export function stateWithKey(attributes: Record<string, unknown>): object {
+  return stateFile([keyStateResource(attributes)]);
+}
