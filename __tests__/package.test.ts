@@ -25,8 +25,13 @@ function readmeExample(): string {
 // The package is what `npm run build` emits; build it once here (npm test type-checks without emitting).
 execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: REPO, encoding: "utf8" });
 
+// Packed once: the file list below and the consumer test read the same tarball.
+const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-pack-"));
+const packed = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", packDir], REPO))[0];
+const tarball = path.join(packDir, packed.filename);
+afterAll(() => fs.rmSync(packDir, { recursive: true, force: true }));
+
 describe("npm pack", () => {
-  const packed = JSON.parse(npm(["pack", "--dry-run", "--json", "--ignore-scripts"], REPO))[0];
   const files: string[] = packed.files.map((f: { path: string }) => f.path);
 
   test("holds the compiled module, its types, the CLIs and the docs", () => {
@@ -61,7 +66,6 @@ describeTerraform("an outside CDKTF app consumes the packed module as the README
 
   test("pack, install with the peers, compile the README's example, synth, terraform validate", async () => {
     expect(path.relative(REPO, work).startsWith("..")).toBe(true);
-    const tarball = path.join(work, JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", work], REPO))[0].filename);
 
     const app = path.join(work, "app");
     fs.mkdirSync(app);

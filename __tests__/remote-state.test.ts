@@ -21,6 +21,7 @@ describeState("remote state: one S3 object per environment, DynamoDB locking", (
   let sandbox: TerraformSandbox;
   let endpoints: { s3: string; dynamodb: string };
   const workspaces: Record<string, TerraformWorkspace> = {};
+  let prodPlan: Promise<string>;
 
   beforeAll(async () => {
     s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-s3rver-"));
@@ -50,6 +51,9 @@ describeState("remote state: one S3 object per environment, DynamoDB locking", (
     sandbox = new TerraformSandbox("state");
     for (const name of Object.keys(stacks)) workspaces[name] = sandbox.workspace(name, localBackendCopy(stacks[name], endpoints));
     await Promise.all(Object.values(workspaces).map((ws) => ws.ok(["init", "-input=false", "-no-color"])));
+    // Prod's plan touches only prod's object: it runs while staging's lock is contended below.
+    prodPlan = workspaces.prod.ok(["plan", "-input=false", "-no-color", "-lock=true"]);
+    prodPlan.catch(() => undefined); // awaited (and reported) by its test
   });
 
   afterAll(async () => {
@@ -61,6 +65,15 @@ describeState("remote state: one S3 object per environment, DynamoDB locking", (
     }
     fs.rmSync(s3Dir, { recursive: true, force: true });
   });
+
+  async function dynamoClientScan() {
+    const client = dynamoClient();
+    try {
+      return (await client.send(new ScanCommand({ TableName: LOCK_TABLE }))).Items ?? [];
+    } finally {
+      client.destroy();
+    }
+  }
 
   function dynamoClient(): DynamoDBClient {
     return new DynamoDBClient({
@@ -90,21 +103,12 @@ describeState("remote state: one S3 object per environment, DynamoDB locking", (
   }
 
   // Each Terraform run here costs seconds of the provider's CPU, so each serves every assertion
-  // that can read it: prod's first plan also shows the lockfile left nothing behind; staging's
-  // plan after the lock is released is also its plan against the backend.
+  // that can read it: prod's first plan (started in beforeAll, running while staging's lock is
+  // contended) also shows the lockfile left nothing behind; the lock holder's apply plans against
+  // staging's backend before it waits at its prompt; and the refresh-only apply that writes
+  // staging's state is also the run that shows the lock was released.
 
-  test("terraform plan runs against prod's synthesized S3 backend, locked with use_lockfile", async () => {
-    const out = await workspaces.prod.ok(["plan", "-input=false", "-no-color", "-lock=true"]);
-    expect(out).toContain("Plan: 2 to add, 0 to change, 0 to destroy.");
-    // Terraform's S3 lockfile relies on S3's If-None-Match conditional PUT. s3rver accepts the
-    // lock object but does not enforce the condition, so a second holder would not be refused:
-    // lock contention is shown with the DynamoDB table below. What is shown here: prod's backend
-    // asks for the lockfile, and a locked run leaves no lock object behind.
-    expect(stacks.prod.terraform.backend.s3.use_lockfile).toBe(true);
-    expect(stateObjects().filter((k) => k.endsWith(".tflock"))).toEqual([]);
-  });
-
-  test("while another Terraform holds staging's DynamoDB lock, a second plan fails with Terraform's lock error; released, it plans", async () => {
+  test("terraform plans against staging's backend; while it holds the DynamoDB lock, a second plan fails with Terraform's lock error", async () => {
     // The first holder: a real `terraform apply` in a second working directory of staging,
     // waiting at its approval prompt with the lock held.
     const holderWs = sandbox.workspace("staging-holder", localBackendCopy(stacks.staging, endpoints));
@@ -119,10 +123,10 @@ describeState("remote state: one S3 object per environment, DynamoDB locking", (
     holder.stderr.on("data", (d) => (holderOutput += d));
     try {
       await waitFor(() => holderOutput.includes("Enter a value"), 60_000, () => holderOutput);
+      // The holder planned against staging's synthesized S3 backend (empty state) first.
+      expect(holderOutput).toContain("Plan: 2 to add, 0 to change, 0 to destroy.");
 
-      const client = dynamoClient();
-      const items = (await client.send(new ScanCommand({ TableName: LOCK_TABLE }))).Items ?? [];
-      client.destroy();
+      const items = await dynamoClientScan();
       const lock = items.find((i) => i.LockID?.S === `${BUCKET}/mavik-data-key/staging/terraform.tfstate`);
       expect(lock).toBeDefined();
       expect(JSON.parse(lock!.Info!.S!).Operation).toBe("OperationTypeApply");
@@ -135,13 +139,25 @@ describeState("remote state: one S3 object per environment, DynamoDB locking", (
       holder.stdin.end("no\n");
       await new Promise((resolve) => holder.on("close", resolve));
     }
-    // Released: the next plan goes through, against staging's synthesized S3 backend.
-    const out = await workspaces.staging.ok(["plan", "-input=false", "-no-color"]);
+    // Released: the next run takes the lock (the refresh-only apply of the next test).
+    const items = (await dynamoClientScan()).filter((i) => i.LockID?.S === `${BUCKET}/mavik-data-key/staging/terraform.tfstate`);
+    expect(items).toEqual([]);
+  });
+
+  test("terraform plan runs against prod's synthesized S3 backend, locked with use_lockfile", async () => {
+    const out = await prodPlan;
     expect(out).toContain("Plan: 2 to add, 0 to change, 0 to destroy.");
+    // Terraform's S3 lockfile relies on S3's If-None-Match conditional PUT. s3rver accepts the
+    // lock object but does not enforce the condition, so a second holder would not be refused:
+    // lock contention is shown with the DynamoDB table below. What is shown here: prod's backend
+    // asks for the lockfile, and a locked run leaves no lock object behind.
+    expect(stacks.prod.terraform.backend.s3.use_lockfile).toBe(true);
+    expect(stateObjects().filter((k) => k.endsWith(".tflock"))).toEqual([]);
   });
 
   test("state lands under each environment's own key, and no two environments share an object", async () => {
-    // A refresh-only apply writes state (here: the outputs) without touching AWS resources.
+    // A refresh-only apply writes state (here: the outputs) without touching AWS resources. For
+    // staging it also takes the DynamoDB lock the holder above released.
     await Promise.all(Object.values(workspaces).map((ws) => ws.ok(["apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color"])));
     expect(stateObjects()).toEqual(["mavik-data-key/prod/terraform.tfstate", "mavik-data-key/staging/terraform.tfstate"]);
     const prod = readState("mavik-data-key/prod/terraform.tfstate");

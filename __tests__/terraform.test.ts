@@ -8,7 +8,10 @@
  */
 import * as path from "path";
 import { buildKeyPolicy, eventsStatement, loadEnvironments, normalizePolicy, partitionOf } from "../modules";
-import { MULTI_CONFIG, REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
+import { build as adoptExisting } from "../examples/adopt-existing/main";
+import { build as minimalKey } from "../examples/minimal-key/main";
+import { build as severalEnvironments } from "../examples/several-environments/main";
+import { MULTI_CONFIG, REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp, synthExample } from "./support/synth";
 import {
   keyStateResource,
   ModuleView,
@@ -38,6 +41,11 @@ const CASES = [
 });
 const seed = CASES.find((c) => c.id === "shipped-prod")!;
 
+/** Every stack of every example (examples.test.ts checks what they synthesize). */
+const EXAMPLE_STACKS = Object.entries({ "minimal-key": minimalKey, "several-environments": severalEnvironments, "adopt-existing": adoptExisting }).flatMap(
+  ([example, build]) => Object.entries(synthExample(build)).map(([stack, json]) => ({ id: `example-${example}-${stack}`, example, stack: json })),
+);
+
 /** Terraform wraps its messages at 78 columns when not on a terminal. */
 const oneLine = (text: string) => text.replace(/\s+/g, " ");
 
@@ -55,6 +63,7 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     sandbox = new TerraformSandbox("tf");
     const planned = sandbox.combined("all", [
       ...CASES.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
+      ...EXAMPLE_STACKS.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
       { id: "adopt", config: offlineCopy(seed.stack), state: [keyStateResource()] },
     ]);
     const refusals = sandbox.combined("refusals", [
@@ -112,6 +121,23 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
       expect(destroyRefusal.code).not.toBe(0);
       expect(destroyRefusal.stderr).toContain("Instance cannot be destroyed");
       expect(oneLine(destroyRefusal.stderr)).toContain(`Resource module.${id}.${KEY} has lifecycle.prevent_destroy set`);
+    });
+  });
+
+  describe.each(["minimal-key", "several-environments", "adopt-existing"])("examples/%s", (example) => {
+    const ids = EXAMPLE_STACKS.filter((c) => c.example === example).map((c) => c.id);
+
+    test("terraform validate accepts every stack", () => {
+      expect(ids.length).toBeGreaterThan(0);
+      expect(validation).toMatchObject({ valid: true, error_count: 0 });
+      expect(validation.diagnostics.filter((d) => ids.some((id) => d.range?.filename.startsWith(`${id}/`)))).toEqual([]);
+    });
+
+    test("terraform plan computes each stack's key with prevent_destroy", () => {
+      for (const id of ids) {
+        const { values } = moduleView(plan, id);
+        expect([id, values[KEY]]).toEqual([id, expect.objectContaining({ customer_master_key_spec: "SYMMETRIC_DEFAULT", enable_key_rotation: true })]);
+      }
     });
   });
 

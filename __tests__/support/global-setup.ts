@@ -3,13 +3,13 @@
  *
  * - Every temp file of the run goes under one directory (TMPDIR), which global-teardown.ts
  *   removes; it also fails the run if anything new is left in the system temp directory.
- * - One Terraform CLI config and plugin cache serve every Terraform test of the run.
+ * - One Terraform CLI config serves every Terraform test of the run (see terraform-cli.ts).
  * - The AWS SDK's Node-version notice is off, as verify turns it off (README, "Node version").
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { writeCliConfig } from "./terraform-cli";
+import { prepareTerraform } from "./terraform-cli";
 
 export interface RunState {
   readonly systemTmp: string;
@@ -24,7 +24,9 @@ export default async function globalSetup(): Promise<void> {
   const state: RunState = { systemTmp, runDir, before: fs.readdirSync(systemTmp), tmpdir: process.env.TMPDIR };
   (globalThis as { __MAVIK_TEST_RUN__?: RunState }).__MAVIK_TEST_RUN__ = state;
   process.env.TMPDIR = runDir;
-  process.env.MAVIK_TEST_TF_CLI_CONFIG = writeCliConfig(path.join(runDir, "terraform"));
+  const cliConfig = prepareTerraform(path.join(runDir, "terraform"));
+  if (cliConfig !== undefined) process.env.MAVIK_TEST_TF_CLI_CONFIG = cliConfig;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   process.env.CHECKPOINT_DISABLE = "1";
 }
+

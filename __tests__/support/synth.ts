@@ -30,3 +30,20 @@ export function synthApp(configFile: string, select?: string): Synthesized {
   }
   return { outdir, text, json };
 }
+
+/** An app factory of examples/: `build(outdir)` returns the app to synthesize. */
+export type Build = (outdir?: string) => { synth(): void };
+
+const built = new Map<Build, Record<string, Record<string, any>>>();
+
+/** The stacks an example's app writes (stack name -> parsed JSON), synthesized once per test file. */
+export function synthExample(build: Build): Record<string, Record<string, any>> {
+  if (!built.has(build)) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-example-"));
+    build(outdir).synth();
+    const stacks = fs.readdirSync(path.join(outdir, "stacks"));
+    built.set(build, Object.fromEntries(stacks.map((s) => [s, JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))])));
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+  return built.get(build)!;
+}

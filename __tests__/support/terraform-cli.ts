@@ -1,8 +1,17 @@
 /**
- * The Terraform CLI config the tests use: a plugin cache, and a `filesystem_mirror` for
- * hashicorp/aws where one is found. Kept apart from terraform.ts so the global setup can write it
- * without loading the app.
+ * The Terraform CLI config the tests use, written once per run by the global setup (never into
+ * the user's home): a `filesystem_mirror` holding hashicorp/aws unpacked, and nothing else.
+ *
+ * Terraform links a provider from an unpacked mirror without writing anything, so any number of
+ * `terraform init`s can run at once. A plugin cache cannot do that: Terraform writes into it on
+ * every init, and two inits at once fail ("provider binary not found", "file exists"; seen here).
+ *
+ * The mirror is the first one found (MAVIK_TF_PROVIDER_MIRROR, /opt/tf-plugins, the standard
+ * plugin directories); without one, a single `terraform init` fetches the provider from the
+ * registry, as on a user's machine, and its `.terraform/providers` becomes the run's mirror.
+ * Kept apart from terraform.ts so the global setup can use it without loading the app.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -23,16 +32,35 @@ export function findProviderMirror(): string | undefined {
   return candidates.find((dir) => fs.existsSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION)));
 }
 
-/** Writes a CLI config (plugin cache, and the mirror where there is one) into `dir`; returns its path. */
-export function writeCliConfig(dir: string): string {
-  const cache = path.join(dir, "plugin-cache");
-  fs.mkdirSync(cache, { recursive: true });
-  const mirror = findProviderMirror();
-  const installation = mirror
-    ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`
-    : "";
+/**
+ * Writes the run's CLI config into `dir` and returns its path, or undefined without Terraform
+ * (the Terraform suites then skip, or fail under CI, with their own message).
+ */
+export function prepareTerraform(dir: string): string | undefined {
+  fs.mkdirSync(dir, { recursive: true });
+  let mirror = findProviderMirror();
+  if (mirror === undefined) {
+    const fetch = path.join(dir, "fetch");
+    fs.mkdirSync(fetch);
+    fs.writeFileSync(
+      path.join(fetch, "main.tf.json"),
+      JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws", version: AWS_PROVIDER_VERSION } } } }),
+    );
+    const empty = path.join(dir, "registry.tfrc");
+    fs.writeFileSync(empty, "");
+    const result = spawnSync("terraform", ["init", "-backend=false", "-input=false", "-no-color"], {
+      cwd: fetch,
+      encoding: "utf8",
+      env: { ...process.env, TF_CLI_CONFIG_FILE: empty, CHECKPOINT_DISABLE: "1" },
+    });
+    if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return undefined;
+    if (result.status !== 0) throw new Error(`fetching hashicorp/aws ${AWS_PROVIDER_VERSION} for the tests failed:\n${result.stderr}${result.stdout}`);
+    mirror = path.join(fetch, ".terraform", "providers");
+  }
   const file = path.join(dir, "cli.tfrc");
-  fs.writeFileSync(file, `plugin_cache_dir = ${JSON.stringify(cache)}\n${installation}`);
+  fs.writeFileSync(
+    file,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+  );
   return file;
 }
-

@@ -1,10 +1,5 @@
 /**
- * Runs the real Terraform CLI for tests, offline.
- *
- * One CLI config and one plugin cache serve the whole test run (written by global-setup.js into
- * the run's temp directory, never the user's home): a `filesystem_mirror` for hashicorp/aws where
- * the provider is found (MAVIK_TF_PROVIDER_MIRROR overrides), otherwise the default registry, as
- * on a user's machine, with the cache so the 700 MB provider is fetched once per run.
+ * Runs the real Terraform CLI for tests, offline, with the run's CLI config (terraform-cli.ts).
  *
  * Every Terraform command that loads the AWS provider costs 2-4 s of CPU, so tests batch: a
  * combined root holds one module per stack, and one `validate`, `plan` or `show` covers them
@@ -16,9 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SEED_POLICY } from "./synth";
-import { AWS_PROVIDER_VERSION, writeCliConfig } from "./terraform-cli";
-
-export { findProviderMirror, writeCliConfig } from "./terraform-cli";
+import { AWS_PROVIDER_VERSION } from "./terraform-cli";
 
 
 /** The terraform binary on PATH, or undefined. */
@@ -58,7 +51,8 @@ export class TerraformSandbox {
 
   constructor(name: string) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `mavik-${name}-`));
-    const cliConfig = process.env.MAVIK_TEST_TF_CLI_CONFIG ?? writeCliConfig(this.root);
+    const cliConfig = process.env.MAVIK_TEST_TF_CLI_CONFIG;
+    if (cliConfig === undefined) throw new Error("MAVIK_TEST_TF_CLI_CONFIG is not set: run the tests through jest (its global setup prepares Terraform)");
     this.env = {
       ...process.env,
       TF_CLI_CONFIG_FILE: cliConfig,
