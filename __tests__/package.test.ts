@@ -58,9 +58,10 @@ const describeTerraform = terraformAvailable("package consumption (terraform val
 
 describeTerraform("an outside CDKTF app consumes the packed module as the README shows", () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-consumer-"));
-  const sandbox = new TerraformSandbox("consumer");
+  let sandbox: TerraformSandbox;
+  beforeAll(() => (sandbox = new TerraformSandbox("consumer")));
   afterAll(() => {
-    sandbox.dispose();
+    sandbox?.dispose();
     fs.rmSync(work, { recursive: true, force: true });
   });
 

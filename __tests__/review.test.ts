@@ -119,8 +119,8 @@ describe("bad input to the command: a clear error and exit code 2", () => {
 const describeTerraform = terraformAvailable("review with real terraform plans") ? describe : describe.skip;
 
 describeTerraform("the review of real terraform plans", () => {
-  const sandbox = new TerraformSandbox("review");
-  afterAll(() => sandbox.dispose());
+  let sandbox: TerraformSandbox;
+  afterAll(() => sandbox?.dispose());
 
   /** A real plan: the stack's offline copy, optionally over a state, through terraform show -json. */
   async function planFile(name: string, stack: Record<string, any>, state?: object, change?: (copy: any) => void): Promise<string> {
@@ -137,6 +137,7 @@ describeTerraform("the review of real terraform plans", () => {
   let resourcesPlan: string;
   let replacePlan: string;
   beforeAll(async () => {
+    sandbox = new TerraformSandbox("review");
     // Only a key without prevent_destroy can be planned for replacement at all; the state holds
     // an RSA key, the configuration a symmetric one: customer_master_key_spec forces a new key.
     const state = stateWithKey({ customer_master_key_spec: "RSA_2048" });

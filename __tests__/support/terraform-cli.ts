@@ -18,6 +18,15 @@ import * as path from "path";
 
 export const AWS_PROVIDER_VERSION = "5.100.0";
 
+/** The terraform binary on PATH, or undefined. */
+export function findTerraform(): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, "terraform");
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 /** The first directory holding an unpacked hashicorp/aws mirror, or undefined. */
 export function findProviderMirror(): string | undefined {
   const home = os.homedir();
@@ -37,6 +46,7 @@ export function findProviderMirror(): string | undefined {
  * (the Terraform suites then skip, or fail under CI, with their own message).
  */
 export function prepareTerraform(dir: string): string | undefined {
+  if (findTerraform() === undefined) return undefined;
   fs.mkdirSync(dir, { recursive: true });
   let mirror = findProviderMirror();
   if (mirror === undefined) {
@@ -53,7 +63,6 @@ export function prepareTerraform(dir: string): string | undefined {
       encoding: "utf8",
       env: { ...process.env, TF_CLI_CONFIG_FILE: empty, CHECKPOINT_DISABLE: "1" },
     });
-    if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return undefined;
     if (result.status !== 0) throw new Error(`fetching hashicorp/aws ${AWS_PROVIDER_VERSION} for the tests failed:\n${result.stderr}${result.stdout}`);
     mirror = path.join(fetch, ".terraform", "providers");
   }

@@ -11,17 +11,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SEED_POLICY } from "./synth";
-import { AWS_PROVIDER_VERSION } from "./terraform-cli";
+import { AWS_PROVIDER_VERSION, findTerraform } from "./terraform-cli";
 
+export { findTerraform } from "./terraform-cli";
 
-/** The terraform binary on PATH, or undefined. */
-export function findTerraform(): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const candidate = path.join(dir, "terraform");
-    if (dir && fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 /**
  * Whether a Terraform-backed suite can run. Without Terraform it is skipped with a loud message,
