@@ -5,6 +5,7 @@ import {
   DataKeyProps,
   knownActions,
   lockout,
+  policyGrammar,
   PolicyDocument,
   PolicyStatement,
   PolicySubject,
@@ -16,6 +17,7 @@ import {
   servicePrincipalSource,
   wildcardPrincipal,
 } from "../modules";
+import { CORPUS } from "./fixtures/policy-corpus";
 import { SEED_POLICY } from "./support/synth";
 
 /** Each rule: a compliant and a non-compliant case (cdk-nag style). */
@@ -28,6 +30,7 @@ const SEED_PROPS = {
   services: ["dynamodb.amazonaws.com", "s3.amazonaws.com", "lambda.amazonaws.com", "secretsmanager.amazonaws.com"],
 };
 const withStatements = (...extra: PolicyStatement[]): PolicyDocument => ({ ...seed, Statement: [...seed.Statement, ...extra] });
+const policyOf = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 const stmt = (over: Partial<PolicyStatement>): PolicyStatement => ({
   Sid: "Extra",
   Effect: "Allow",
@@ -37,37 +40,125 @@ const stmt = (over: Partial<PolicyStatement>): PolicyStatement => ({
   ...over,
 });
 
-describe("rule lockout", () => {
-  test("compliant: the seed's root statement may call kms:PutKeyPolicy", () => {
+describe("rule lockout: as AWS's safety check tests it, for the deployer and for the account", () => {
+  const corpus = (name: string) => CORPUS.find((c) => c.name === name)!.policy;
+  const DEPLOYER = "arn:aws:iam::167067248318:user/mavik-deployer";
+  const NO_DEPLOYER = "policy: the deployer (not named: a principal of account 167067248318, through its IAM policies) could not call kms:PutKeyPolicy: ";
+  const NO_DEPLOYER_FIX =
+    ". AWS's policy lockout safety check refuses a key policy that takes kms:PutKeyPolicy from the principal applying it. " +
+    'Keep the root statement (enableIamUserPermissions), or name the principal that runs cdktf deploy in "deployer" and keep kms:PutKeyPolicy for it.';
+  const NAMED_FIX =
+    ". AWS's policy lockout safety check refuses a key policy that takes kms:PutKeyPolicy from the principal applying it. " +
+    "Keep kms:PutKeyPolicy for the deployer: the root statement (enableIamUserPermissions), or kms:Put* for it among the administrators.";
+  const NOBODY =
+    "policy: no principal of account 167067248318 could call kms:PutKeyPolicy, so nobody could ever change this key policy again (AWS support cannot recover a KMS key). " +
+    "Keep the root statement (enableIamUserPermissions), or kms:PutKeyPolicy for an administrator of the account.";
+  const messages = (subject: PolicySubject) => lockout.check(subject).map((f) => [f.severity, f.message]);
+
+  test("compliant: the seed's root statement delegates kms:PutKeyPolicy to the account", () => {
     expect(lockout.check(on(seed))).toEqual([]);
   });
-  test("compliant: without root, administrators with kms:Put* may", () => {
-    const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, administrators: ["user/a"] });
-    expect(lockout.check(on(policy))).toEqual([]);
+  test("compliant: without the root statement, a named deployer among the administrators with kms:Put*", () => {
+    const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, administrators: ["user/mavik-deployer"] });
+    expect(lockout.check(on(policy, { deployer: DEPLOYER }))).toEqual([]);
+  });
+  test.each<[string, string | undefined]>([
+    ['accepted: "*" with kms:* limited by kms:CallerAccount', undefined],
+    ["accepted: the root statement behind aws:SecureTransport", undefined],
+    ["accepted: the deployer's PutKeyPolicy limited by its own aws:PrincipalArn", DEPLOYER],
+  ])("compliant (AWS accepts it): %s", (name, deployer) => {
+    expect(lockout.check(on(corpus(name), { deployer }))).toEqual([]);
+  });
+
+  test("non-compliant: without the root statement, an unnamed deployer is not known to keep kms:PutKeyPolicy", () => {
+    const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, administrators: ["user/mavik-deployer"] });
+    expect(messages(on(policy))).toEqual([["error", `${NO_DEPLOYER}no statement allows it${NO_DEPLOYER_FIX}`]]);
   });
   test("non-compliant: nobody may call kms:PutKeyPolicy", () => {
     const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, users: ["role/App"] });
-    expect(lockout.check(on(policy))).toEqual([
-      {
-        rule: "lockout",
-        severity: "error",
-        path: "policy",
-        message:
-          'policy: "no principal with kms:PutKeyPolicy" is not allowed. AWS\'s policy lockout safety check rejects a key policy that no principal may change. ' +
-          "Keep enableIamUserPermissions (the account root with kms:*) or give an administrator kms:PutKeyPolicy (kms:Put* does).",
-      },
+    expect(messages(on(policy))).toEqual([
+      ["error", `${NO_DEPLOYER}no statement allows it${NO_DEPLOYER_FIX}`],
+      ["error", NOBODY],
+    ]);
+  });
+  test("non-compliant: a Deny of kms:PutKeyPolicy to the account root denies every principal of the account", () => {
+    expect(messages(on(corpus("lockout: Deny PutKeyPolicy to the account root")))).toEqual([
+      ["error", `${NO_DEPLOYER}denied by "NoRepolicy"${NO_DEPLOYER_FIX}`],
+      ["error", NOBODY],
     ]);
   });
   test("non-compliant: an unconditional Deny of kms:PutKeyPolicy to everyone", () => {
     const policy = withStatements(stmt({ Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:PutKeyPolicy" }));
-    expect(lockout.check(on(policy)).map((f) => f.rule)).toEqual(["lockout"]);
+    expect(messages(on(policy))).toEqual([
+      ["error", `${NO_DEPLOYER}denied by "Extra"${NO_DEPLOYER_FIX}`],
+      ["error", NOBODY],
+    ]);
   });
-  test("non-compliant: the only grant is conditional", () => {
-    const policy: PolicyDocument = {
-      Version: "2012-10-17",
-      Statement: [stmt({ Action: "kms:*", Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } })],
-    };
-    expect(lockout.check(on(policy))).toHaveLength(1);
+  test("non-compliant: only another account holds kms:* (KMS refuses kms:PutKeyPolicy across accounts)", () => {
+    const deployer = "arn:aws:iam::111111111111:root";
+    expect(messages(on(corpus("lockout: only another account holds kms:*"), { deployer }))).toEqual([
+      ["error", `policy: the deployer "${deployer}" could not call kms:PutKeyPolicy: KMS refuses it from another account${NAMED_FIX}`],
+      ["error", NOBODY],
+    ]);
+  });
+  test("non-compliant: no root statement, and the only administrator (the deployer) is denied kms:PutKeyPolicy", () => {
+    expect(messages(on(corpus("lockout: no root, the only administrator denied PutKeyPolicy"), { deployer: DEPLOYER }))).toEqual([
+      ["error", `policy: the deployer "${DEPLOYER}" could not call kms:PutKeyPolicy: denied by "NoPut"${NAMED_FIX}`],
+      ["error", NOBODY],
+    ]);
+  });
+  test("non-compliant: a Deny whose only exception is a principal that nothing allows", () => {
+    const deployer = "arn:aws:iam::167067248318:user/mavik-developer";
+    expect(messages(on(corpus("lockout: a Deny whose exception nothing allows"), { deployer }))).toEqual([
+      ["error", `policy: the deployer "${deployer}" could not call kms:PutKeyPolicy: denied by "OnlyBreakGlass"${NAMED_FIX}`],
+      ["error", NOBODY],
+    ]);
+  });
+  test("a warning where only what a deploy's context decides grants it (MFA)", () => {
+    const policy = policyOf(stmt({ Principal: { AWS: "*" }, Action: "kms:*", Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } }));
+    expect(messages(on(policy))).toEqual([
+      [
+        "warning",
+        "policy: the deployer (not named: a principal of account 167067248318, through its IAM policies) may call kms:PutKeyPolicy only when aws:MultiFactorAuthPresent = true (\"Extra\"). A deploy that does not meet this is refused by AWS's lockout safety check.",
+      ],
+    ]);
+  });
+  test("a warning for a root statement that ends on a date: the policy is judged for as long as it stays", () => {
+    const policy = policyOf(stmt({ Sid: "Root", Principal: { AWS: "arn:aws:iam::167067248318:root" }, Action: "kms:*", Condition: { DateLessThan: { "aws:CurrentTime": "2027-01-01T00:00:00Z" } } }));
+    expect(messages(on(policy))).toEqual([
+      [
+        "warning",
+        "policy: the deployer (not named: a principal of account 167067248318, through its IAM policies) may call kms:PutKeyPolicy only when aws:CurrentTime before 2027-01-01T00:00:00Z (\"Root\"). A deploy that does not meet this is refused by AWS's lockout safety check.",
+      ],
+    ]);
+  });
+});
+
+describe("rule policy-grammar: what the evaluator does not know fails synth, never skipped", () => {
+  test("compliant: the seed's policy and every policy of the corpus", () => {
+    expect(policyGrammar.check(on(seed))).toEqual([]);
+    expect(CORPUS.flatMap((c) => policyGrammar.check(on(c.policy)))).toEqual([]);
+  });
+  test.each<[string, Partial<PolicyStatement>, string]>([
+    ["an operator with a typo", { Condition: { StringEqual: { "kms:CallerAccount": "167067248318" } } }, 'policy.Statement[5].Condition: "StringEqual" is not allowed. It is no condition operator of the IAM reference; did you mean "StringEquals"?'],
+    ["a typo under a set qualifier", { Condition: { "ForAnyValue:StringLke": { "kms:EncryptionContextKeys": "a" } } }, 'policy.Statement[5].Condition: "ForAnyValue:StringLke" is not allowed. It is no condition operator of the IAM reference; did you mean "ForAnyValue:StringLike"?'],
+    ["a bare name as a principal", { Principal: { AWS: "mavik-deployer" } }, 'policy.Statement[5].Principal.AWS: "mavik-deployer" is not allowed. An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>.'],
+    ["a federated principal", { Principal: { Federated: "cognito-identity.amazonaws.com" } }, 'policy.Statement[5].Principal.Federated: "Federated" is not allowed. A KMS key policy names AWS principals (AWS) and AWS services (Service); Federated and CanonicalUser principals cannot use a KMS key.'],
+    ["a number where a NumericLessThan needs one", { Condition: { NumericLessThan: { "aws:MultiFactorAuthAge": "an hour" } } }, 'policy.Statement[5].Condition.NumericLessThan.aws:MultiFactorAuthAge: "an hour" is not allowed. A Numeric operator compares numbers, such as "1" or "2.5".'],
+    ["a date that is none", { Condition: { DateGreaterThan: { "aws:CurrentTime": "next year" } } }, 'policy.Statement[5].Condition.DateGreaterThan.aws:CurrentTime: "next year" is not allowed. A Date operator compares ISO 8601 dates ("2026-01-01T00:00:00Z") or epoch seconds.'],
+    ["an address range that is none", { Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/33" } } }, 'policy.Statement[5].Condition.IpAddress.aws:SourceIp: "10.0.0.0/33" is not allowed. An IP address operator compares IPv4 or IPv6 addresses or CIDR ranges such as "203.0.113.0/24".'],
+    ["Bool with yes", { Condition: { Bool: { "aws:SecureTransport": "yes" } } }, 'policy.Statement[5].Condition.Bool.aws:SecureTransport: "yes" is not allowed. Bool compares "true" or "false".'],
+    ["both Resource and NotResource", { NotResource: "arn:aws:kms:*:*:key/*" }, 'policy.Statement[5]: "both Resource and NotResource" is not allowed. A key policy statement names its resource ("*": this key) with exactly one of Resource and NotResource.'],
+    ["no principal", { Principal: undefined }, 'policy.Statement[5]: "no Principal or NotPrincipal" is not allowed. A key policy statement names its principals with exactly one of Principal and NotPrincipal.'],
+    ["an unknown element", { Principals: "*" } as Partial<PolicyStatement>, 'policy.Statement[5].Principals: "Principals" is not allowed. A statement\'s elements are Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition.'],
+  ])("non-compliant: %s", (_name, over, message) => {
+    const statement = Object.fromEntries(Object.entries(stmt(over)).filter(([, v]) => v !== undefined)) as PolicyStatement;
+    expect(policyGrammar.check(on(withStatements(statement))).map((f) => f.message)).toEqual([message]);
+  });
+  test("fails synth through DataKey, before any rule evaluates the policy", () => {
+    expect(() =>
+      Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [stmt({ Condition: { StringEqual: { "kms:CallerAccount": "167067248318" } } })] })),
+    ).toThrow(/^policy\.Statement\[5\]\.Condition: "StringEqual" is not allowed\. It is no condition operator of the IAM reference; did you mean "StringEquals"\?$/);
   });
 });
 
@@ -93,6 +184,18 @@ describe("rule known-actions", () => {
     ["s3:GetObject", 'policy.Statement[5].Action: "s3:GetObject" is not allowed. A key policy grants only KMS actions: "kms:<Action>", a wildcard such as "kms:Get*", or "*".'],
   ])("non-compliant: %s", (action, message) => {
     expect(knownActions.check(on(withStatements(stmt({ Action: ["kms:DescribeKey", action] })))).map((f) => f.message)).toEqual([message]);
+  });
+  test.each<[string, string]>([
+    ["kms:CreateKey", "kms:CreateKey"],
+    ["kms:ListKeys", "kms:ListKeys"],
+    ["kms:*CustomKeyStore*", "kms:ConnectCustomKeyStore, kms:CreateCustomKeyStore, kms:DeleteCustomKeyStore, kms:DescribeCustomKeyStores, kms:DisconnectCustomKeyStore, kms:UpdateCustomKeyStore"],
+  ])("a warning: %s acts on no key", (action, matched) => {
+    expect(knownActions.check(on(withStatements(stmt({ Action: action })))).map((f) => [f.severity, f.message])).toEqual([
+      ["warning", `policy.Statement[5].Action: ${JSON.stringify(action)} acts on no KMS key (${matched}), so a key policy cannot grant it; it belongs in an IAM policy.`],
+    ]);
+  });
+  test("no warning for a wildcard that also matches actions on the key (kms:List*)", () => {
+    expect(knownActions.check(on(withStatements(stmt({ Action: "kms:List*" }))))).toEqual([]);
   });
   test("NotAction is checked too", () => {
     expect(knownActions.check(on(withStatements(stmt({ Action: undefined, NotAction: "kms:Decrpyt" }))))[0].path).toBe(
@@ -122,7 +225,8 @@ describe("the rules fail synth through DataKey", () => {
   test.each<[string, Partial<DataKeyProps>, string]>([
     ["duplicate Sids", { additionalStatements: [stmt({ Sid: "Allow use of the key" })] }, 'policy.Statement[4].Sid: "Allow use of the key" is not allowed.'],
     ["an unknown action", { additionalStatements: [stmt({ Action: "kms:Decrpyt" })] }, 'policy.Statement[4].Action: "kms:Decrpyt" is not allowed.'],
-    ["lockout", { enableIamUserPermissions: false, administrators: [] }, 'policy: "no principal with kms:PutKeyPolicy" is not allowed.'],
+    ["lockout", { enableIamUserPermissions: false, administrators: [] }, "policy: no principal of account 167067248318 could call kms:PutKeyPolicy"],
+    ["lockout for the named deployer", { enableIamUserPermissions: false, deployer: "user/mavik-developer" }, 'policy: the deployer "arn:aws:iam::167067248318:user/mavik-developer" could not call kms:PutKeyPolicy: no statement allows it.'],
     [
       "a policy over 32 KB",
       { additionalStatements: Array.from({ length: 400 }, (_, i) => stmt({ Sid: `Extra${i}` })) },
@@ -186,11 +290,18 @@ describe("the hardened variant", () => {
   });
 });
 
-describe("rule admin-self-grant (info)", () => {
+describe("rule admin-self-grant (info): asked of the evaluator", () => {
   test("compliant: administrators without Create* or Put*", () => {
     const policy = withStatements();
     const trimmed = { ...policy, Statement: policy.Statement.filter((s) => s.Sid !== "Allow access for Key Administrators") };
     expect(adminSelfGrant.check(on(trimmed))).toEqual([]);
+  });
+  test("compliant: a Deny takes the self-grant away", () => {
+    const denied = withStatements(
+      stmt({ Sid: "NoSelfGrant", Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:CreateGrant", Condition: { Bool: { "kms:GrantIsForAWSResource": "false" } } }),
+      stmt({ Sid: "NoRepolicy", Effect: "Deny", Principal: { AWS: "*" }, Action: "kms:PutKeyPolicy", Condition: { StringNotEquals: { "aws:PrincipalArn": "arn:aws:iam::167067248318:role/BreakGlass" } } }),
+    );
+    expect(adminSelfGrant.check(on(denied))).toEqual([]);
   });
   test("non-compliant: the seed's administrators, named", () => {
     expect(adminSelfGrant.check(on(seed)).map((f) => [f.severity, f.message])).toEqual([
@@ -198,21 +309,49 @@ describe("rule admin-self-grant (info)", () => {
       ["info", "arn:aws:iam::167067248318:user/mavik-deployer can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy."],
     ]);
   });
+  test("non-compliant, under a condition: only with MFA", () => {
+    const policy = policyOf(
+      stmt({ Sid: "Root", Principal: { AWS: "arn:aws:iam::167067248318:root" }, Action: "kms:*" }),
+      stmt({ Principal: { AWS: "arn:aws:iam::167067248318:role/Ops" }, Action: "kms:CreateGrant", Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } }),
+    );
+    expect(adminSelfGrant.check(on(policy)).map((f) => f.message)).toEqual([
+      "arn:aws:iam::167067248318:role/Ops can grant itself data access through kms:CreateGrant when aws:MultiFactorAuthPresent = true.",
+    ]);
+  });
 });
 
-describe("rule wildcard-principal (error)", () => {
+describe('rule wildcard-principal: what a principal of another account gets through a "*" statement', () => {
   test("compliant: a wildcard limited by kms:CallerAccount", () => {
     expect(wildcardPrincipal.check(on(withStatements(stmt({ Principal: { AWS: "*" }, Condition: { StringEquals: { "kms:CallerAccount": "167067248318" } } }))))).toEqual([]);
   });
+  test("compliant: the hardened via-service statement", () => {
+    expect(wildcardPrincipal.check(on(buildKeyPolicy({ ...SEED_PROPS, serviceAccess: "via-service", region: "us-east-1" })))).toEqual([]);
+  });
   test.each([["*"], [{ AWS: "*" }]])("non-compliant: Principal %j without a condition", (principal) => {
-    expect(wildcardPrincipal.check(on(withStatements(stmt({ Principal: principal as PolicyStatement["Principal"] })))).map((f) => f.message)).toEqual([
-      `policy.Statement[5].Principal: ${JSON.stringify(principal)} is not allowed. A wildcard principal without a condition lets any AWS account use the key; name the principals, or add a condition such as kms:CallerAccount.`,
+    expect(wildcardPrincipal.check(on(withStatements(stmt({ Principal: principal as PolicyStatement["Principal"] })))).map((f) => [f.severity, f.message])).toEqual([
+      [
+        "error",
+        `policy.Statement[5].Principal: ${JSON.stringify(principal)} is not allowed. Through "Extra" a principal of any other AWS account may call kms:DescribeKey (its own IAM policy is all it needs). Name the principals, or limit the statement with a condition such as kms:CallerAccount or aws:PrincipalOrgID.`,
+      ],
+    ]);
+  });
+  test("non-compliant: a condition that is always true for any caller (aws:SecureTransport) protects nothing", () => {
+    const policy = CORPUS.find((c) => c.name.startsWith('{"AWS":"*"} Decrypt behind aws:SecureTransport'))!.policy;
+    expect(wildcardPrincipal.check(on(policy)).map((f) => f.severity)).toEqual(["error"]);
+  });
+  test("a warning for access from anywhere that depends on the call's context (here, a date)", () => {
+    const policy = CORPUS.find((c) => c.name === "a public Decrypt gated on a future date")!.policy;
+    expect(wildcardPrincipal.check(on(policy)).map((f) => [f.severity, f.message])).toEqual([
+      [
+        "warning",
+        'policy.Statement[1].Principal ("Later") lets a principal of another account call kms:Decrypt when aws:CurrentTime after 2027-06-01T00:00:00Z. Check that these conditions hold only for callers you trust.',
+      ],
     ]);
   });
   test("fails synth", () => {
-    expect(() =>
-      Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [stmt({ Principal: "*" })] })),
-    ).toThrow('policy.Statement[5].Principal: "*" is not allowed.');
+    expect(() => Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [stmt({ Principal: "*" })] }))).toThrow(
+      'policy.Statement[5].Principal: "*" is not allowed.',
+    );
   });
 });
 

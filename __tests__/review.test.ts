@@ -42,7 +42,7 @@ describe("the review of the seed's environment", () => {
     ]) {
       expect(md).toContain(`| \`${principal}\` |`);
     }
-    expect(md).toContain("| `a principal of another account` | denied | denied | denied | denied |");
+    expect(md).toContain("| `a principal of another account` | denied (KMS refuses it across accounts) | denied | denied | denied |");
   });
 
   test("carries the rule-2 warning on the seed's service-principal statement", () => {

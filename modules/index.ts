@@ -37,24 +37,33 @@ export {
   composeKeyPolicy,
 } from "./key-policy/key-policy";
 export type { BuiltKeyPolicy, KeyPolicyProps } from "./key-policy/key-policy";
-export { ACTION_GROUPS, accessMatrix, matrixMarkdown } from "./review/access-matrix";
-export type { AccessMatrix, ActionGroup, MatrixCell, MatrixRow } from "./review/access-matrix";
-export { evaluate } from "./review/evaluate";
-export { boundResources, commentMarker, reviewEnvironment, reviewMarkdown, summarizePlan, summarizeSynthesized } from "./review/report";
+export { ACTION_GROUPS, accessMatrix, matrixCell, OTHER_PRINCIPAL, OUTSIDE_PRINCIPAL } from "./access/matrix";
+export type { AccessMatrix, ActionGroup, MatrixCell, MatrixRow } from "./access/matrix";
+export { actionMatches, crossAccountAllowed, evaluate, sidOf } from "./access/evaluate";
+export type { AccessRequest, ConditionalStatement, Decision, Effect } from "./access/evaluate";
+export { CONDITION_OPERATORS, describeClause, parseOperator } from "./access/conditions";
+export type { Clause } from "./access/conditions";
+export { directCallContext, RequestContext } from "./access/context";
+export type { ContextValue, KeyFacts } from "./access/context";
+export { requestPrincipal } from "./access/principals";
+export type { RequestPrincipal } from "./access/principals";
+export { boundResources, cellText, commentMarker, matrixMarkdown, reviewEnvironment, reviewMarkdown, summarizePlan, summarizeSynthesized } from "./review/report";
 export type { BoundResource, EnvironmentReview, PlanJson, PlanSummary } from "./review/report";
-export type { AccessRequest, Decision, RequestPrincipal } from "./review/evaluate";
 export type { PrincipalRef } from "./key-policy/principal";
 export { normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
 export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
 export { kmsActions, matchingKmsActions, statementCovers } from "./key-policy/actions";
-export { enforce } from "./checks/finding";
+export { enforce, failOnErrors } from "./checks/finding";
 export type { Finding, Rule, Severity } from "./checks/finding";
 export {
   POLICY_RULES,
   adminSelfGrant,
   administratorsListed,
+  checkPolicy,
+  keyFacts,
   knownActions,
   lockout,
+  policyGrammar,
   policySize,
   rotation,
   servicePrincipalSource,

@@ -25,7 +25,11 @@ export interface Rule<T> {
 
 /** Runs rules and throws one {@link ConfigError} listing every error finding. */
 export function enforce<T>(rules: readonly Rule<T>[], subject: T): Finding[] {
-  const findings = rules.flatMap((rule) => rule.check(subject));
+  return failOnErrors(rules.flatMap((rule) => rule.check(subject)));
+}
+
+/** Throws one {@link ConfigError} listing every error finding; returns the others. */
+export function failOnErrors(findings: Finding[]): Finding[] {
   const errors = findings.filter((f) => f.severity === "error");
   if (errors.length > 0) throw new ConfigError(errors.map((f) => f.message).join("\n"));
   return findings;

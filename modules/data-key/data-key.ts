@@ -5,11 +5,12 @@ import { BucketTarget, s3Binder } from "../bindings/s3";
 import { secretsmanagerBinder } from "../bindings/secretsmanager";
 import { invalid } from "../common/errors";
 import { isToken, validateIntegerRange } from "../common/validate";
-import { enforce, Finding } from "../checks/finding";
-import { POLICY_RULES } from "../checks/policy";
-import { PolicySubject } from "../checks/policy";
+import { failOnErrors, Finding } from "../checks/finding";
+import { checkPolicy, PolicySubject } from "../checks/policy";
+import { partitionOf } from "../common/validate";
 import { PolicyDocument, PolicyStatement, renderPolicy } from "../key-policy/document";
 import { composeKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
+import { PrincipalRef, resolvePrincipal } from "../key-policy/principal";
 import {
   Construct,
   DynamodbTable,
@@ -62,6 +63,14 @@ export interface DataKeyProps extends KeyPolicyProps {
    * @default false
    */
   readonly allowDestroy?: boolean;
+  /**
+   * The principal that runs `cdktf deploy`. AWS's policy lockout safety check refuses a key policy
+   * that takes `kms:PutKeyPolicy` from the principal applying it, so the lockout rule checks this
+   * one: `"user/<name>"`, `"role/<name>"` or an ARN (a role covers its sessions).
+   * @default - a principal of the account whose IAM policies allow it, through the root statement;
+   *   without `enableIamUserPermissions` a deployer must then be named
+   */
+  readonly deployer?: PrincipalRef;
   /**
    * Former Terraform addresses after a refactor, e.g. `{ key: "aws_kms_key.old" }`. Emits `moved`
    * blocks, so Terraform renames the key in state instead of destroying and creating it.
@@ -116,13 +125,19 @@ export class DataKey extends Construct {
 
     const built = composeKeyPolicy(props);
     this.document = built.document;
+    const partition = props.partition ?? (props.region ? partitionOf(props.region) : "aws");
+    const deployer = props.deployer === undefined ? undefined : resolvePrincipal("deployer", props.deployer, { accountId: props.accountId, partition });
     this.policySubject = {
       accountId: props.accountId,
-      partition: props.partition,
+      partition,
+      region: props.region,
+      keyArn:
+        props.existingKeyId !== undefined && props.region !== undefined ? `arn:${partition}:kms:${props.region}:${props.accountId}:key/${props.existingKeyId}` : undefined,
       administrators: built.administrators,
+      deployer,
       rotation: { enabled: true, periodInDays: rotationPeriodInDays, expectedPeriodInDays: rotationPeriodInDays },
     };
-    this.findings = enforce(POLICY_RULES, { ...this.policySubject, policy: this.document });
+    this.findings = failOnErrors(checkPolicy({ ...this.policySubject, policy: this.document }));
 
     this.key = new KmsKey(this, "key", {
       description: props.description ?? "Mavik SSOT data key: Secrets Manager, S3, DynamoDB and Lambda data",
@@ -166,7 +181,7 @@ export class DataKey extends Construct {
    */
   public addStatements(...statements: PolicyStatement[]): void {
     const next = { ...this.document, Statement: [...this.document.Statement, ...statements] };
-    this.findings = enforce(POLICY_RULES, { ...this.policySubject, policy: next });
+    this.findings = failOnErrors(checkPolicy({ ...this.policySubject, policy: next }));
     this.document = next;
     this.key.policy = renderPolicy(next);
   }

@@ -37,6 +37,11 @@ export interface EnvironmentConfig {
   readonly users: PrincipalRef[];
   /** AWS service principals, e.g. `s3.amazonaws.com`. */
   readonly services: string[];
+  /**
+   * The principal that runs `cdktf deploy` for this environment, checked by the lockout rule as
+   * AWS's lockout safety check would. @default - a principal of the account, through the root statement
+   */
+  readonly deployer?: PrincipalRef;
   /** @default [] */
   readonly additionalStatements?: PolicyStatement[];
   /** `"service-principals"` (the seed's) or `"via-service"` (hardened). @default "service-principals" */

@@ -11,17 +11,20 @@ const principal = z.union([z.string(), z.strictObject({ arn: z.string(), crossAc
 });
 const oneOrMany = z.union([z.string(), z.array(z.string())], { error: "Expected a string or a list of strings." });
 
+const statementPrincipal = z
+  .union([z.literal("*"), z.strictObject({ AWS: oneOrMany.optional(), Service: oneOrMany.optional() })], {
+    error: 'Expected "*" or { "AWS": ..., "Service": ... }.',
+  })
+  .optional();
 const statement = z.strictObject({
   Sid: z.string().optional(),
   Effect: z.enum(["Allow", "Deny"]),
-  Principal: z
-    .union([z.literal("*"), z.strictObject({ AWS: oneOrMany.optional(), Service: oneOrMany.optional() })], {
-      error: 'Expected "*" or { "AWS": ..., "Service": ... }.',
-    })
-    .optional(),
+  Principal: statementPrincipal,
+  NotPrincipal: statementPrincipal,
   Action: oneOrMany.optional(),
   NotAction: oneOrMany.optional(),
-  Resource: oneOrMany,
+  Resource: oneOrMany.optional(),
+  NotResource: oneOrMany.optional(),
   Condition: z.record(z.string(), z.record(z.string(), oneOrMany)).optional(),
 });
 
@@ -97,6 +100,7 @@ const environment = z.strictObject({
   administrators: z.array(principal),
   users: z.array(principal),
   services: z.array(z.string()),
+  deployer: principal.optional(),
   additionalStatements: z.array(statement).optional(),
   serviceAccess: z.enum(["service-principals", "via-service"]).optional(),
   allowDestroy: z.boolean().optional(),

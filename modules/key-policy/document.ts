@@ -7,16 +7,26 @@ export type OneOrMany<T> = T | T[];
 /** Condition operator -> condition key -> value(s), e.g. `{ Bool: { "kms:GrantIsForAWSResource": "true" } }`. */
 export type PolicyCondition = Record<string, Record<string, OneOrMany<string>>>;
 
-/** `"*"`, or principals by kind. */
-export type PolicyPrincipal = "*" | { AWS?: OneOrMany<string>; Service?: OneOrMany<string> };
+/**
+ * `"*"`, or principals by kind. A key policy names AWS principals (accounts, users, roles,
+ * sessions) and AWS services; `Federated` and `CanonicalUser` exist in the IAM grammar but KMS
+ * key policies refuse them (the grammar rule says so at synth).
+ */
+export type PolicyPrincipal = "*" | { AWS?: OneOrMany<string>; Service?: OneOrMany<string>; Federated?: OneOrMany<string>; CanonicalUser?: OneOrMany<string> };
 
+/**
+ * One statement, in the IAM grammar: exactly one of Principal/NotPrincipal, of Action/NotAction
+ * and of Resource/NotResource.
+ */
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
   readonly Principal?: PolicyPrincipal;
+  readonly NotPrincipal?: PolicyPrincipal;
   readonly Action?: OneOrMany<string>;
   readonly NotAction?: OneOrMany<string>;
-  readonly Resource: OneOrMany<string>;
+  readonly Resource?: OneOrMany<string>;
+  readonly NotResource?: OneOrMany<string>;
   readonly Condition?: PolicyCondition;
 }
 

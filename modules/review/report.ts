@@ -1,11 +1,13 @@
-import { POLICY_RULES } from "../checks/policy";
+import { describeClause } from "../access/conditions";
+import { AccessMatrix, accessMatrix, MatrixCell } from "../access/matrix";
+import { checkPolicy, keyFacts, PolicySubject } from "../checks/policy";
 import { Finding } from "../checks/finding";
 import { partitionOf } from "../common/validate";
 import { EnvironmentConfig } from "../environments/environment";
 import { PolicyDocument } from "../key-policy/document";
 import { composeKeyPolicy } from "../key-policy/key-policy";
+import { resolvePrincipal } from "../key-policy/principal";
 import { DATA_KEY_ID } from "../stack/data-key-stack";
-import { AccessMatrix, accessMatrix, matrixMarkdown } from "./access-matrix";
 
 /** `terraform show -json` of a saved plan: the parts the review reads. */
 export interface PlanJson {
@@ -55,19 +57,21 @@ export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJs
   const policy = JSON.parse(key.policy) as PolicyDocument;
   const partition = partitionOf(environment.region);
   const { administrators } = composeKeyPolicy({ ...environment, partition });
-  const findings = POLICY_RULES.flatMap((rule) =>
-    rule.check({
-      policy,
-      accountId: environment.accountId,
-      partition,
-      administrators,
-      rotation: {
-        enabled: key.enable_key_rotation === true,
-        periodInDays: key.rotation_period_in_days,
-        expectedPeriodInDays: environment.rotationPeriodInDays ?? 365,
-      },
-    }),
-  );
+  const subject: PolicySubject = {
+    policy,
+    accountId: environment.accountId,
+    partition,
+    region: environment.region,
+    keyArn: environment.existingKeyId ? `arn:${partition}:kms:${environment.region}:${environment.accountId}:key/${environment.existingKeyId}` : undefined,
+    administrators,
+    deployer: environment.deployer === undefined ? undefined : resolvePrincipal("deployer", environment.deployer, { accountId: environment.accountId, partition }),
+    rotation: {
+      enabled: key.enable_key_rotation === true,
+      periodInDays: key.rotation_period_in_days,
+      expectedPeriodInDays: environment.rotationPeriodInDays ?? 365,
+    },
+  };
+  const findings = checkPolicy(subject);
   const order = { error: 0, warning: 1, info: 2 };
   return {
     environment: environment.name,
@@ -75,7 +79,7 @@ export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJs
     region: environment.region,
     alias: stack.resource.aws_kms_alias[DATA_KEY_ID].name,
     plan: plan ? summarizePlan(plan) : summarizeSynthesized(stack),
-    matrix: accessMatrix(policy, environment.accountId),
+    matrix: accessMatrix(policy, keyFacts(subject)),
     findings: findings.sort((a, b) => order[a.severity] - order[b.severity]),
     bound: boundResources(stack),
   };
@@ -179,4 +183,34 @@ export function reviewMarkdown(review: EnvironmentReview): string {
     for (const b of review.bound) lines.push(`| ${b.service} | \`${b.name}\` | \`${b.address}\` | ${b.existing ? "adopted" : "new"} |`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** A matrix cell in a few words: its verdict, the deciding Sids, and any conditions. */
+export function cellText(cell: MatrixCell): string {
+  const sids = (list: readonly string[]) => list.map((s) => `“${s}”`).join(", ");
+  const when = (list: MatrixCell["allowedWhen"]) => list.map((g) => `${g.when.map(describeClause).join(" and ")} (“${g.sid}”)`).join("; or ");
+  const unless = cell.deniedWhen.length ? `, unless ${when(cell.deniedWhen.map((d) => ({ ...d, effect: "deny" as const })))}` : "";
+  switch (cell.effect) {
+    case "allow":
+      return `**allowed** by ${sids(cell.sids)}${unless}`;
+    case "iam":
+      return `if its IAM policy allows (${sids(cell.sids)})${unless}${cell.allowedWhen.length ? `; by the key policy alone when ${when(cell.allowedWhen)}` : ""}`;
+    case "deny":
+      if (cell.reason === "explicit") return `denied by ${sids(cell.sids)}`;
+      if (cell.reason === "cross-account") return "denied (KMS refuses it across accounts)";
+      return cell.allowedWhen.length ? `**allowed when** ${when(cell.allowedWhen)}${unless}` : "denied";
+    default:
+      return `partly: ${Object.entries(cell.byAction)
+        .filter(([, d]) => d.effect !== "deny" || d.conditionalGrants.length > 0)
+        .map(([a, d]) => `${a} (${d.effect}${d.conditionalGrants.length ? " when conditions hold" : ""})`)
+        .join(", ")}`;
+  }
+}
+
+/** The matrix as a markdown table. */
+export function matrixMarkdown(matrix: AccessMatrix): string {
+  const header = `| principal | ${matrix.columns.map((c) => c.label).join(" | ")} |`;
+  const rule = `|---|${matrix.columns.map(() => "---").join("|")}|`;
+  const lines = matrix.rows.map((row, r) => `| \`${row.label}\` | ${matrix.cells[r].map(cellText).join(" | ")} |`);
+  return [header, rule, ...lines].join("\n");
 }

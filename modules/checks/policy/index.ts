@@ -1,8 +1,9 @@
-import { Rule } from "../finding";
+import { Finding, Rule } from "../finding";
 import { adminSelfGrant } from "./admin-self-grant";
 import { administratorsListed } from "./administrators-listed";
 import { knownActions } from "./known-actions";
 import { lockout } from "./lockout";
+import { policyGrammar } from "./policy-grammar";
 import { policySize } from "./policy-size";
 import { rotation } from "./rotation";
 import { servicePrincipalSource } from "./service-principal-source";
@@ -15,6 +16,7 @@ export {
   administratorsListed,
   knownActions,
   lockout,
+  policyGrammar,
   policySize,
   rotation,
   servicePrincipalSource,
@@ -22,9 +24,11 @@ export {
   wildcardPrincipal,
 };
 export type { PolicySubject } from "./subject";
+export { keyFacts } from "./subject";
 
 /** The rules every key policy passes; errors fail synth, warnings and infos are reported. */
 export const POLICY_RULES: readonly Rule<PolicySubject>[] = [
+  policyGrammar,
   lockout,
   servicePrincipalSource,
   knownActions,
@@ -35,3 +39,13 @@ export const POLICY_RULES: readonly Rule<PolicySubject>[] = [
   administratorsListed,
   rotation,
 ];
+
+/**
+ * Every policy rule's findings. The grammar comes first: a policy it refuses (an unknown
+ * operator, element or principal form) is not evaluated, so its error is the one reported.
+ */
+export function checkPolicy(subject: PolicySubject): Finding[] {
+  const grammar = policyGrammar.check(subject);
+  if (grammar.some((f) => f.severity === "error")) return grammar;
+  return POLICY_RULES.flatMap((rule) => rule.check(subject));
+}

@@ -1,12 +1,18 @@
 import { notAllowed } from "../../common/errors";
 import { closestKmsAction, kmsActions, matchingKmsActions } from "../../key-policy/actions";
+import { KMS_ACTION_TABLE } from "../../key-policy/kms-actions.generated";
 import { asList } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
 import { PolicySubject } from "./subject";
 
+const ON_KEY = new Set(KMS_ACTION_TABLE.filter((a) => a.onKey).map((a) => `kms:${a.name}`));
+
 /**
  * Unknown actions: every action, or wildcard, must match at least one KMS action in AWS's
- * service authorization data. A typo such as `kms:Decrpyt` grants nothing and hides a gap.
+ * service authorization data. A typo such as `kms:Decrpyt` grants nothing and hides a gap (error).
+ * An action that acts on no key (`kms:CreateKey`, `kms:ListKeys`, `kms:ListAliases`,
+ * `kms:GenerateRandom`, the custom key store actions) means nothing in a key policy: it belongs in
+ * an IAM policy (warning).
  */
 export const knownActions: Rule<PolicySubject> = {
   id: "known-actions",
@@ -17,10 +23,21 @@ export const knownActions: Rule<PolicySubject> = {
     policy.Statement.forEach((statement, i) => {
       for (const field of ["Action", "NotAction"] as const) {
         asList(statement[field]).forEach((action) => {
-          const problem = explain(action);
-          if (problem === undefined) return;
           const path = `policy.Statement[${i}].${field}`;
-          findings.push({ rule: this.id, severity: this.severity, path, message: notAllowed(path, action, problem) });
+          const problem = explain(action);
+          if (problem !== undefined) {
+            findings.push({ rule: this.id, severity: this.severity, path, message: notAllowed(path, action, problem) });
+            return;
+          }
+          const matched = action === "*" ? [] : matchingKmsActions(action);
+          if (field === "Action" && matched.length > 0 && matched.every((a) => !ON_KEY.has(a))) {
+            findings.push({
+              rule: this.id,
+              severity: "warning",
+              path,
+              message: `${path}: ${JSON.stringify(action)} acts on no KMS key (${matched.join(", ")}), so a key policy cannot grant it; it belongs in an IAM policy.`,
+            });
+          }
         });
       }
     });

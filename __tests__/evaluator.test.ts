@@ -1,0 +1,216 @@
+/**
+ * The evaluator's semantics case by case, each as the IAM reference states it (the oracle test
+ * checks the same engine against iam-simulate across the corpus).
+ */
+import {
+  accessMatrix,
+  cellText,
+  Clause,
+  describeClause,
+  directCallContext,
+  evaluate,
+  KeyFacts,
+  parseOperator,
+  PolicyDocument,
+  PolicyStatement,
+  requestPrincipal,
+  RequestContext,
+} from "../modules";
+import { evaluateClause } from "../modules/access/conditions";
+import { CORPUS, KEY_ARN } from "./fixtures/policy-corpus";
+import { SEED_POLICY } from "./support/synth";
+
+const ACCOUNT = "167067248318";
+const KEY: KeyFacts = { account: ACCOUNT, partition: "aws", region: "us-east-1", keyArn: KEY_ARN };
+const APP = `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole`;
+const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/MavikLambdaRole/lambda-1`;
+
+/** One clause against a concrete context: true or false. */
+function clause(operator: string, key: string, values: string | string[], context: Record<string, string | string[]>, complete = true): boolean | string[] {
+  const c: Clause = { operator, key, values: typeof values === "string" ? [values] : values };
+  const truth = evaluateClause(parseOperator(operator)!, c, new RequestContext(context, complete));
+  return truth.known ? truth.value : truth.clauses.map(describeClause);
+}
+
+describe("condition operators, as the IAM reference defines them", () => {
+  test.each<[string, string, string | string[], Record<string, string | string[]>, boolean]>([
+    ["StringEquals", "aws:username", "bob", { "aws:username": "bob" }, true],
+    ["StringEquals", "aws:username", "bob", { "aws:username": "Bob" }, false],
+    ["StringEquals", "aws:username", ["alice", "bob"], { "aws:username": "bob" }, true],
+    ["StringEquals", "aws:username", "bob", {}, false],
+    ["StringNotEquals", "aws:username", ["alice", "bob"], { "aws:username": "bob" }, false],
+    ["StringNotEquals", "aws:username", ["alice", "bob"], { "aws:username": "carol" }, true],
+    ["StringNotEquals", "aws:username", "bob", {}, true],
+    ["StringEqualsIgnoreCase", "aws:username", "BOB", { "aws:username": "bob" }, true],
+    ["StringNotEqualsIgnoreCase", "aws:username", "BOB", { "aws:username": "bob" }, false],
+    ["StringLike", "aws:PrincipalArn", "arn:aws:iam::*:role/Mavik*", { "aws:PrincipalArn": APP }, true],
+    ["StringLike", "aws:PrincipalArn", "arn:aws:iam::*:role/Mavik?", { "aws:PrincipalArn": APP }, false],
+    ["StringNotLike", "aws:PrincipalArn", "*:role/Mavik*", { "aws:PrincipalArn": APP }, false],
+    ["NumericLessThan", "aws:MultiFactorAuthAge", "3600", { "aws:MultiFactorAuthAge": "120" }, true],
+    ["NumericLessThan", "aws:MultiFactorAuthAge", "3600", { "aws:MultiFactorAuthAge": "soon" }, false],
+    ["NumericGreaterThanEquals", "aws:MultiFactorAuthAge", "10", { "aws:MultiFactorAuthAge": "10" }, true],
+    ["NumericNotEquals", "aws:MultiFactorAuthAge", "0", {}, true],
+    ["DateLessThan", "aws:CurrentTime", "2027-01-01T00:00:00Z", { "aws:CurrentTime": "2026-11-28T12:00:00Z" }, true],
+    ["DateLessThan", "aws:CurrentTime", "1893456000", { "aws:CurrentTime": "2026-11-28T12:00:00Z" }, true],
+    ["DateGreaterThan", "aws:EpochTime", "2026-01-01T00:00:00Z", { "aws:EpochTime": "1795867200" }, true],
+    ["DateEquals", "aws:TokenIssueTime", "2026-11-28", { "aws:TokenIssueTime": "2026-11-28T00:00:00Z" }, true],
+    ["Bool", "aws:SecureTransport", "true", { "aws:SecureTransport": "TRUE" }, true],
+    ["Bool", "aws:SecureTransport", "true", {}, false],
+    ["BoolIfExists", "aws:MultiFactorAuthPresent", "false", {}, true],
+    ["BinaryEquals", "aws:PrincipalTag/blob", "QmluYXJ5VmFsdWU=", { "aws:PrincipalTag/blob": "QmluYXJ5VmFsdWU=" }, true],
+    ["IpAddress", "aws:SourceIp", "203.0.113.0/24", { "aws:SourceIp": "203.0.113.77" }, true],
+    ["IpAddress", "aws:SourceIp", "203.0.113.5", { "aws:SourceIp": "203.0.113.6" }, false],
+    ["IpAddress", "aws:SourceIp", "2001:db8:1234::/48", { "aws:SourceIp": "2001:db8:1234:ffff::1" }, true],
+    ["IpAddress", "aws:SourceIp", "2001:db8:1234::/48", { "aws:SourceIp": "203.0.113.6" }, false],
+    ["NotIpAddress", "aws:SourceIp", "10.0.0.0/8", { "aws:SourceIp": "10.1.2.3" }, false],
+    ["NotIpAddress", "aws:SourceIp", "10.0.0.0/8", {}, true],
+    ["ArnLike", "aws:SourceArn", "arn:aws:events:*:167067248318:rule/mavik-*", { "aws:SourceArn": "arn:aws:events:us-east-1:167067248318:rule/mavik-alerts" }, true],
+    ["ArnLike", "aws:SourceArn", "arn:aws:events:*:167067248318:*", { "aws:SourceArn": "arn:aws:events:us-east-1:167067248318:rule/a:b" }, true],
+    ["ArnEquals", "aws:SourceArn", "arn:aws:events:*:*:rule/x", { "aws:SourceArn": "arn:aws:events:us-east-1:167067248318:rule/y" }, false],
+    ["ArnNotLike", "aws:PrincipalArn", "arn:aws:iam::167067248318:*", { "aws:PrincipalArn": APP }, false],
+    ["Null", "kms:EncryptionContextKeys", "true", {}, true],
+    ["Null", "kms:EncryptionContextKeys", "false", {}, false],
+    ["ForAnyValue:StringEquals", "kms:EncryptionContextKeys", ["Project"], { "kms:EncryptionContextKeys": ["Tenant", "Project"] }, true],
+    ["ForAnyValue:StringEquals", "kms:EncryptionContextKeys", ["Project"], {}, false],
+    ["ForAllValues:StringEquals", "kms:EncryptionContextKeys", ["Project"], { "kms:EncryptionContextKeys": ["Tenant", "Project"] }, false],
+    ["ForAllValues:StringEquals", "kms:EncryptionContextKeys", ["Project"], {}, true],
+    ["ForAnyValue:StringNotEquals", "aws:PrincipalOrgPaths", "o-a/r-1/", { "aws:PrincipalOrgPaths": ["o-a/r-1/", "o-b/r-2/"] }, true],
+    ["StringEquals", "kms:EncryptionContextKeys", "Project", { "kms:EncryptionContextKeys": ["Project"] }, false],
+    ["StringEquals", "aws:PrincipalTag/owner", "${aws:username}", { "aws:PrincipalTag/owner": "bob", "aws:username": "bob" }, true],
+    ["StringEquals", "aws:PrincipalTag/owner", "${aws:username}", { "aws:PrincipalTag/owner": "bob" }, false],
+    ["StringEquals", "aws:PrincipalTag/team", "${aws:PrincipalTag/lead, 'none'}", { "aws:PrincipalTag/team": "none" }, true],
+    ["StringLike", "aws:PrincipalTag/team", "a${*}", { "aws:PrincipalTag/team": "a*" }, true],
+    ["StringLike", "aws:PrincipalTag/team", "a${*}", { "aws:PrincipalTag/team": "ab" }, false],
+    ["ArnLike", "aws:PrincipalArn", "arn:aws:iam::${aws:PrincipalAccount}:*", { "aws:PrincipalArn": APP, "aws:PrincipalAccount": ACCOUNT }, true],
+    ["stringequals", "AWS:UserName", "bob", { "aws:username": "bob" }, true],
+  ])("%s %s %j against %j: %s", (operator, key, values, context, expected) => {
+    expect(clause(operator, key, values, context)).toBe(expected);
+  });
+
+  test("a key the context does not know leaves the clause unknown, named", () => {
+    expect(clause("IpAddress", "aws:SourceIp", "10.0.0.0/8", {}, false)).toEqual(["aws:SourceIp in 10.0.0.0/8"]);
+    expect(clause("StringEquals", "aws:PrincipalTag/owner", "${aws:username}", { "aws:PrincipalTag/owner": "bob" }, false)).toEqual(["aws:PrincipalTag/owner = ${aws:username}"]);
+  });
+
+  test.each<[string, string[], string]>([
+    ["StringEquals", ["a", "b"], "k = a or b"],
+    ["StringNotEquals", ["a", "b"], "k ≠ a, b"],
+    ["ForAnyValue:StringLikeIfExists", ["x*"], "any of k like x* (if present)"],
+    ["Null", ["true"], "k absent"],
+    ["DateGreaterThan", ["2027-01-01"], "k after 2027-01-01"],
+  ])("a clause in a few words: %s %j", (operator, values, text) => {
+    expect(describeClause({ operator, key: "k", values })).toBe(text);
+  });
+});
+
+describe("principals", () => {
+  const policy = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
+  const ask = (p: PolicyDocument, principal: string, action = "kms:Decrypt") =>
+    evaluate(p, KEY, { principal, action, context: directCallContext(requestPrincipal(principal), KEY).completed() });
+
+  test("a role names its sessions, whatever the role's path; a session ARN only that session", () => {
+    const pathed = policy({ Sid: "R", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/service-role/MavikLambdaRole` }, Action: "kms:Decrypt", Resource: "*" });
+    expect(ask(pathed, SESSION)).toMatchObject({ effect: "allow", sids: ["R"] });
+    const session = policy({ Sid: "S", Effect: "Allow", Principal: { AWS: SESSION }, Action: "kms:Decrypt", Resource: "*" });
+    expect(ask(session, SESSION).effect).toBe("allow");
+    expect(ask(session, `arn:aws:sts::${ACCOUNT}:assumed-role/MavikLambdaRole/other`).effect).toBe("deny");
+  });
+  test("the account, as an id or its root, delegates to IAM; another account's principal needs its own IAM policy", () => {
+    for (const entry of [ACCOUNT, `arn:aws:iam::${ACCOUNT}:root`]) {
+      expect(ask(policy({ Sid: "A", Effect: "Allow", Principal: { AWS: entry }, Action: "kms:*", Resource: "*" }), SESSION)).toMatchObject({ effect: "iam", sids: ["A"] });
+    }
+    const partner = "arn:aws:iam::111111111111:role/Partner";
+    expect(ask(policy({ Sid: "P", Effect: "Allow", Principal: { AWS: partner }, Action: "kms:Decrypt", Resource: "*" }), partner).effect).toBe("iam");
+  });
+  test("KMS refuses operations across accounts that its API reference marks Cross-account use: No, whatever the policy", () => {
+    const open = policy({ Sid: "O", Effect: "Allow", Principal: { AWS: "111111111111" }, Action: "kms:*", Resource: "*" });
+    expect(ask(open, "arn:aws:iam::111111111111:role/Partner", "kms:ScheduleKeyDeletion")).toMatchObject({ effect: "deny", reason: "cross-account" });
+    expect(ask(open, "arn:aws:iam::111111111111:role/Partner", "kms:Decrypt").effect).toBe("iam");
+  });
+  test("a Deny naming the account root denies every principal of the account, the root user too", () => {
+    const p = policy(
+      { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+      { Sid: "D", Effect: "Deny", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:PutKeyPolicy", Resource: "*" },
+    );
+    for (const who of [SESSION, `arn:aws:iam::${ACCOUNT}:root`]) expect(ask(p, who, "kms:PutKeyPolicy")).toMatchObject({ effect: "deny", reason: "explicit", sids: ["D"] });
+  });
+  test("NotPrincipal: a Deny spares only principals whose every identity is listed (account, role, session)", () => {
+    const p = (listed: string[]) =>
+      policy(
+        { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+        { Sid: "D", Effect: "Deny", NotPrincipal: { AWS: listed }, Action: "kms:Decrypt", Resource: "*" },
+      );
+    expect(ask(p([APP]), SESSION).effect).toBe("deny");
+    expect(ask(p([APP, `arn:aws:iam::${ACCOUNT}:root`]), SESSION).effect).toBe("deny");
+    expect(ask(p([APP, SESSION, `arn:aws:iam::${ACCOUNT}:root`]), SESSION).effect).toBe("iam");
+  });
+  test("a service principal by name, and everyone through \"*\"", () => {
+    const p = policy({ Sid: "S3", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" });
+    expect(ask(p, "s3.amazonaws.com").effect).toBe("allow");
+    expect(ask(p, "sqs.amazonaws.com").effect).toBe("deny");
+    expect(ask(policy({ Sid: "All", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" }), "sqs.amazonaws.com").effect).toBe("allow");
+  });
+});
+
+describe("resources and actions", () => {
+  const statement = (over: Partial<PolicyStatement>): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "X", Effect: "Allow", Principal: { AWS: APP }, Action: "kms:Decrypt", Resource: "*", ...over } as PolicyStatement],
+  });
+  const ask = (p: PolicyDocument, key: KeyFacts = KEY) => evaluate(p, key, { principal: SESSION, action: "kms:Decrypt", context: directCallContext(requestPrincipal(SESSION), key).completed() });
+
+  test("a statement for another key does not apply; one for this key, or every key, does", () => {
+    expect(ask(statement({ Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/00000000-1111-2222-3333-444444444444` })).effect).toBe("deny");
+    expect(ask(statement({ Resource: KEY_ARN })).effect).toBe("allow");
+    expect(ask(statement({ Resource: `arn:aws:kms:*:${ACCOUNT}:key/*` })).effect).toBe("allow");
+    expect(ask(statement({ Resource: undefined, NotResource: `arn:aws:kms:*:${ACCOUNT}:key/00000000-*` })).effect).toBe("allow");
+  });
+  test("while the key's id is unknown (a key still to create), a statement naming one key is conditional on it", () => {
+    const unknownKey: KeyFacts = { account: ACCOUNT, partition: "aws", region: "us-east-1" };
+    const decision = ask(statement({ Resource: KEY_ARN }), unknownKey);
+    expect(decision.effect).toBe("deny");
+    expect(decision.conditionalGrants.map((g) => g.when.map(describeClause))).toEqual([[`the key is ${KEY_ARN}`]]);
+  });
+  test("actions compare case-insensitively with wildcards; NotAction grants everything else", () => {
+    expect(ask(statement({ Action: "KMS:decrypt" })).effect).toBe("allow");
+    expect(ask(statement({ Action: "kms:De*" })).effect).toBe("allow");
+    expect(ask(statement({ Action: undefined, NotAction: "kms:Decrypt" })).effect).toBe("deny");
+    expect(ask(statement({ Action: undefined, NotAction: "kms:Encrypt" })).effect).toBe("allow");
+  });
+});
+
+describe("the access matrix tells the truth about conditions", () => {
+  const cell = (policy: PolicyDocument, label: string, column: string) => {
+    const matrix = accessMatrix(policy, KEY);
+    return matrix.cells[matrix.rows.findIndex((r) => r.label === label)][matrix.columns.findIndex((c) => c.id === column)];
+  };
+  const corpus = (name: string) => CORPUS.find((c) => c.name === name)!.policy;
+
+  test("the seed: who can decrypt Mavik's data", () => {
+    const seed = SEED_POLICY as PolicyDocument;
+    expect(cellText(cell(seed, APP, "use"))).toBe("**allowed** by “Allow use of the key”");
+    expect(cellText(cell(seed, APP, "administer"))).toBe("if its IAM policy allows (“Enable IAM User Permissions”)");
+    expect(cellText(cell(seed, "arn:aws:iam::167067248318:user/mavik-deployer", "administer"))).toBe("**allowed** by “Allow access for Key Administrators”");
+    expect(cellText(cell(seed, "s3.amazonaws.com", "use"))).toBe("**allowed** by “Allow AWS Managed Services To Use Key”");
+    expect(cellText(cell(seed, "a principal of another account", "use"))).toBe("denied");
+    expect(cellText(cell(seed, "a principal of another account", "administer"))).toBe("denied (KMS refuses it across accounts)");
+  });
+  test('a public Decrypt behind an always-true aws:SecureTransport: another account "if its IAM policy allows", which it controls', () => {
+    const c = cell(corpus('{"AWS":"*"} Decrypt behind aws:SecureTransport (always true)'), "a principal of another account", "use");
+    expect(c.byAction["kms:Decrypt"]).toMatchObject({ effect: "iam", sids: ["Public"] });
+  });
+  test("a public Decrypt gated on a date: allowed when the date has come, not denied", () => {
+    const c = cell(corpus("a public Decrypt gated on a future date"), "a principal of another account", "use");
+    expect(c.byAction["kms:Decrypt"].conditionalGrants.map((g) => g.when.map(describeClause))).toEqual([["aws:CurrentTime after 2027-06-01T00:00:00Z"]]);
+  });
+  test("a protective Deny outside a network: allowed, unless the caller is outside 10.0.0.0/8", () => {
+    const c = cell(corpus("Deny outside a network (NotIpAddress)"), APP, "use");
+    expect(c.byAction["kms:Decrypt"].conditionalDenies.map((d) => [d.sid, d.when.map(describeClause)])).toEqual([["Network", ["aws:SourceIp not in 10.0.0.0/8"]]]);
+  });
+  test("the hardened variant: use of the key only through the listed services", () => {
+    const c = cell(corpus("the hardened via-service variant"), "any other principal of this account", "use");
+    expect(cellText(c)).toBe(
+      "if its IAM policy allows (“Root”); by the key policy alone when kms:ViaService = s3.us-east-1.amazonaws.com or dynamodb.us-east-1.amazonaws.com (“Via”)",
+    );
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Who can use the key: every principal the policy names, any other principal of the key's account
+ * and a principal of another account, against four groups of actions, each cell evaluated as a
+ * normal direct call by that principal (TLS, its ARN and account) with {@link evaluate}. What the
+ * call's context cannot know (IP, VPC, MFA, tags, encryption context, the service it comes
+ * through, and the time unless `now` is given) shows as the conditions under which a cell is
+ * allowed or denied.
+ */
+import { awsPrincipals, PolicyDocument, servicePrincipals } from "../key-policy/document";
+import { Clause } from "./conditions";
+import { ContextValue, directCallContext, KeyFacts } from "./context";
+import { Decision, Effect, evaluate } from "./evaluate";
+import { requestPrincipal } from "./principals";
+
+/** The columns: what a principal may do with the key, each checked through concrete actions. */
+export interface ActionGroup {
+  readonly id: string;
+  readonly label: string;
+  readonly actions: readonly string[];
+  /** What the group's calls add to a direct call's context (`null`: known absent; `undefined`: unknown). */
+  readonly context?: Readonly<Record<string, ContextValue | null | undefined>>;
+}
+
+export const ACTION_GROUPS: readonly ActionGroup[] = [
+  { id: "administer", label: "administer", actions: ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CancelKeyDeletion"] },
+  {
+    id: "use",
+    label: "encrypt / decrypt",
+    actions: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"],
+  },
+  {
+    // Grants for AWS resources come through the service that holds the resource (EBS, RDS, ...).
+    id: "grants",
+    label: "grants for AWS resources",
+    actions: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+    context: { "kms:GrantIsForAWSResource": "true", "aws:ViaAWSService": "true", "kms:ViaService": undefined },
+  },
+  { id: "describe", label: "describe", actions: ["kms:DescribeKey"] },
+];
+
+export interface MatrixRow {
+  readonly label: string;
+  /** The principal evaluated: an IAM ARN, a session ARN, or a service principal. */
+  readonly principal: string;
+}
+
+/** One cell: the decision for every action of the group, and their summary. */
+export interface MatrixCell {
+  /** `partial` when the group's actions are not decided alike. */
+  readonly effect: Effect | "partial";
+  /** The deciding Sids. */
+  readonly sids: readonly string[];
+  /** For a denied cell: allowed when one of these sets of conditions holds (a Sid each). */
+  readonly allowedWhen: readonly { readonly sid: string; readonly when: readonly Clause[]; readonly effect: Effect }[];
+  /** For an allowed cell: denied when one of these holds. */
+  readonly deniedWhen: readonly { readonly sid: string; readonly when: readonly Clause[] }[];
+  /** Why denied, when all actions agree. */
+  readonly reason?: Decision["reason"];
+  readonly byAction: Readonly<Record<string, Decision>>;
+}
+
+export interface AccessMatrix {
+  readonly key: KeyFacts;
+  readonly columns: readonly ActionGroup[];
+  readonly rows: readonly MatrixRow[];
+  /** cells[row][column] */
+  readonly cells: MatrixCell[][];
+}
+
+/** The principal standing for "any other principal of this account" (a role the policy does not name). */
+export const OTHER_PRINCIPAL = (key: KeyFacts) => `arn:${key.partition}:iam::${key.account}:role/any-other-principal`;
+/** The principal standing for "a principal of another account". */
+export const OUTSIDE_PRINCIPAL = (key: KeyFacts) => `arn:${key.partition}:iam::${key.account === "111111111111" ? "222222222222" : "111111111111"}:role/any-principal`;
+
+/**
+ * Rows: every principal the policy names (accounts as their root), then "any other principal of
+ * this account" and "a principal of another account". Columns: {@link ACTION_GROUPS}.
+ */
+export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date): AccessMatrix {
+  const named = new Map<string, MatrixRow>();
+  for (const statement of policy.Statement) {
+    for (const id of awsPrincipals(statement).filter((p) => p !== "*")) {
+      const arn = /^\d{12}$/.test(id) ? `arn:${key.partition}:iam::${id}:root` : id;
+      named.set(arn, { label: id, principal: arn });
+    }
+    for (const id of servicePrincipals(statement)) named.set(id, { label: id, principal: id });
+  }
+  const rows: MatrixRow[] = [
+    ...named.values(),
+    { label: "any other principal of this account", principal: OTHER_PRINCIPAL(key) },
+    { label: "a principal of another account", principal: OUTSIDE_PRINCIPAL(key) },
+  ];
+  const cells = rows.map((row) => ACTION_GROUPS.map((group) => matrixCell(policy, key, row.principal, group, now)));
+  return { key, columns: ACTION_GROUPS, rows, cells };
+}
+
+/** One principal against one group of actions. */
+export function matrixCell(policy: PolicyDocument, key: KeyFacts, principal: string, group: ActionGroup, now?: Date): MatrixCell {
+  const who = requestPrincipal(principal);
+  let context = directCallContext(who, key, now);
+  if (group.context) {
+    const unknown = Object.entries(group.context).filter(([, v]) => v === undefined).map(([k]) => k);
+    const set = Object.fromEntries(Object.entries(group.context).filter(([, v]) => v !== undefined)) as Record<string, ContextValue | null>;
+    context = context.with(set).without(unknown);
+  }
+  const byAction = Object.fromEntries(group.actions.map((action) => [action, evaluate(policy, key, { principal: who, action, context })]));
+  const decisions = Object.values(byAction);
+  const summary = (d: Decision) => JSON.stringify([d.effect, d.reason ?? null, d.conditionalGrants, d.conditionalDenies]);
+  const first = decisions[0];
+  const alike = decisions.every((d) => summary(d) === summary(first));
+  return {
+    effect: alike ? first.effect : "partial",
+    sids: [...new Set(decisions.flatMap((d) => d.sids))],
+    allowedWhen: alike ? first.conditionalGrants : [],
+    deniedWhen: alike ? first.conditionalDenies : [],
+    reason: alike ? first.reason : undefined,
+    byAction,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Who asks, and how a key policy's Principal and NotPrincipal elements match them (IAM reference,
+ * "AWS JSON policy elements: Principal" and "NotPrincipal").
+ *
+ * - `"*"` and `{ "AWS": "*" }` match everyone.
+ * - An account (`"123456789012"` or `arn:aws:iam::123456789012:root`) stands for the account: a
+ *   match through it is "account-level", and grants only what the principal's own IAM policies
+ *   also allow (KMS: the key policy delegates to IAM).
+ * - A user or role ARN matches that user, or any session of that role (`arn:aws:sts::…:assumed-
+ *   role/<role>/<session>`, matched by account and role name; a role's path is not in its sessions'
+ *   ARNs). A session ARN matches that session only.
+ * - A service principal (`s3.amazonaws.com`) matches that service calling with its own identity.
+ * - NotPrincipal: AWS may check a request as each of its identities in turn (the account, then the
+ *   user or role, then the session), so a principal is excluded only when every one of its
+ *   identities is listed; the reference asks for the account ARN beside a user, and for both role
+ *   and session with a role.
+ */
+import { asList, PolicyPrincipal } from "../key-policy/document";
+
+export type RequestPrincipal =
+  | { readonly kind: "root"; readonly arn: string; readonly partition: string; readonly account: string; readonly principalArn: string }
+  | { readonly kind: "user"; readonly arn: string; readonly partition: string; readonly account: string; readonly name: string; readonly principalArn: string }
+  /** A role, calling as a session of it whose name does not matter. */
+  | { readonly kind: "role"; readonly arn: string; readonly partition: string; readonly account: string; readonly name: string; readonly principalArn: string }
+  | {
+      readonly kind: "session";
+      readonly arn: string;
+      readonly partition: string;
+      readonly account: string;
+      readonly name: string;
+      readonly session: string;
+      /** The role's ARN, without its path (a session's ARN carries none): what aws:PrincipalArn holds. */
+      readonly principalArn: string;
+    }
+  | { readonly kind: "service"; readonly arn: string; readonly name: string };
+
+const IAM = /^arn:(aws[a-z-]*):iam::(\d{12}):(root|user\/(?:[^/]+\/)*([^/]+)|role\/(?:[^/]+\/)*([^/]+))$/;
+const SESSION = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+const SERVICE = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
+
+/** Parses who asks: an IAM ARN (root, user, role), an assumed-role session ARN, or a service principal. */
+export function requestPrincipal(id: string): RequestPrincipal {
+  const iam = IAM.exec(id);
+  if (iam) {
+    const [, partition, account, resource, user, role] = iam;
+    if (resource === "root") return { kind: "root", arn: id, partition, account, principalArn: id };
+    if (user !== undefined) return { kind: "user", arn: id, partition, account, name: user, principalArn: id };
+    return { kind: "role", arn: id, partition, account, name: role, principalArn: id };
+  }
+  const session = SESSION.exec(id);
+  if (session) {
+    const [, partition, account, name, sessionName] = session;
+    return { kind: "session", arn: id, partition, account, name, session: sessionName, principalArn: `arn:${partition}:iam::${account}:role/${name}` };
+  }
+  if (SERVICE.test(id)) return { kind: "service", arn: id, name: id };
+  throw new Error(`not a principal that can call KMS: ${JSON.stringify(id)}`);
+}
+
+/** The account of a principal; undefined for a service principal. */
+export function accountOf(principal: RequestPrincipal): string | undefined {
+  return principal.kind === "service" ? undefined : principal.account;
+}
+
+/** How a Principal element matches: `direct` (it names the principal or everyone), `account` (its account), or not. */
+export type PrincipalMatch = "direct" | "account" | undefined;
+
+/** Matches a Principal element (`"*"` or `{ AWS, Service }`) against who asks. */
+export function matchPrincipal(element: PolicyPrincipal, principal: RequestPrincipal): PrincipalMatch {
+  if (element === "*") return "direct";
+  let best: PrincipalMatch;
+  for (const entry of asList(element.AWS)) {
+    const match = matchAwsEntry(entry, principal);
+    if (match === "direct") return "direct";
+    best ??= match;
+  }
+  if (principal.kind === "service" && asList(element.Service).includes(principal.name)) return "direct";
+  return best;
+}
+
+/** Matches a NotPrincipal element: the statement applies unless every identity of the principal is listed. */
+export function matchNotPrincipal(element: PolicyPrincipal, principal: RequestPrincipal): PrincipalMatch {
+  if (element === "*") return undefined;
+  const aws = asList(element.AWS);
+  if (aws.includes("*")) return undefined;
+  const listed = (identity: string): boolean => {
+    if (/^\d{12}$/.test(identity)) return aws.some((e) => e === identity || rootOf(e) === identity);
+    return aws.some((e) => sameIdentity(e, identity));
+  };
+  const identities = identitiesOf(principal);
+  if (principal.kind === "service") return asList(element.Service).includes(principal.name) ? undefined : "direct";
+  return identities.every(listed) ? undefined : "direct";
+}
+
+/**
+ * The identities AWS may check a request as: the account, then the user (or the role and the
+ * session). A role row stands for its sessions, whose names are unknown: only a listed session ARN
+ * pattern could exclude them, so its session identity is a placeholder no entry names.
+ */
+function identitiesOf(principal: RequestPrincipal): string[] {
+  switch (principal.kind) {
+    case "root":
+      return [principal.account];
+    case "user":
+      return [principal.account, principal.arn];
+    case "role":
+      return [principal.account, principal.arn, `arn:${principal.partition}:sts::${principal.account}:assumed-role/${principal.name}/\u0000`];
+    case "session":
+      return [principal.account, principal.principalArn, principal.arn];
+    case "service":
+      return [principal.name];
+  }
+}
+
+function matchAwsEntry(entry: string, principal: RequestPrincipal): PrincipalMatch {
+  if (entry === "*") return "direct";
+  if (principal.kind === "service") return undefined;
+  const account = principal.account;
+  const root = rootOf(entry);
+  if (root !== undefined) {
+    const partition = /^arn:([^:]+):/.exec(entry)?.[1];
+    return root === account && (partition === undefined || partition === principal.partition) ? "account" : undefined;
+  }
+  if (principal.kind === "root") return undefined;
+  if (entry === principal.arn) return "direct";
+  // A role names its sessions too.
+  if (principal.kind === "session" || principal.kind === "role") {
+    const role = IAM.exec(entry);
+    if (role && role[5] !== undefined && role[1] === principal.partition && role[2] === principal.account && role[5] === principal.name) return "direct";
+  }
+  return undefined;
+}
+
+/** The account an entry names as a whole (`"123456789012"` or `…:root`), or undefined. */
+function rootOf(entry: string): string | undefined {
+  if (/^\d{12}$/.test(entry)) return entry;
+  return /^arn:[^:]+:iam::(\d{12}):root$/.exec(entry)?.[1];
+}
+
+/** True when a listed entry is this identity (a user, a role by account and name, a session). */
+function sameIdentity(entry: string, identity: string): boolean {
+  if (entry === identity) return true;
+  const a = IAM.exec(entry);
+  const b = IAM.exec(identity);
+  return !!a && !!b && a[5] !== undefined && b[5] !== undefined && a[1] === b[1] && a[2] === b[2] && a[5] === b[5];
+}

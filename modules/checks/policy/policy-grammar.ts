@@ -1,0 +1,102 @@
+import { notAllowed } from "../../common/errors";
+import { closestOperator, parseOperator, valueProblem } from "../../access/conditions";
+import { asList, PolicyStatement } from "../../key-policy/document";
+import { Finding, Rule } from "../finding";
+import { PolicySubject } from "./subject";
+
+const FIELDS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const AWS_PRINCIPAL = /^(\*|\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|arn:aws[a-z-]*:sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;
+const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
+
+/**
+ * The IAM policy grammar, as far as a key policy may use it: known elements only, exactly one of
+ * Principal/NotPrincipal, Action/NotAction and Resource/NotResource, AWS and service principals
+ * in their ARN and name forms, condition operators of the IAM reference with values of their
+ * type. Anything else is refused at synth with its path, never skipped by the evaluator.
+ */
+export const policyGrammar: Rule<PolicySubject> = {
+  id: "policy-grammar",
+  severity: "error",
+  description: "Every statement uses the IAM policy grammar as a key policy may: known elements, principals, operators and value types.",
+  check({ policy }) {
+    const findings: Finding[] = [];
+    const report = (path: string, value: unknown, allowed: string) =>
+      findings.push({ rule: this.id, severity: this.severity, path, message: notAllowed(path, value, allowed) });
+    if (policy.Version !== "2012-10-17" && policy.Version !== ("2008-10-17" as string)) {
+      report("policy.Version", policy.Version, 'Allowed: "2012-10-17" (policy variables need it) or "2008-10-17".');
+    }
+    policy.Statement.forEach((statement, i) => checkStatement(statement, `policy.Statement[${i}]`, report));
+    return findings;
+  },
+};
+
+function checkStatement(statement: PolicyStatement, path: string, report: (path: string, value: unknown, allowed: string) => void): void {
+  for (const field of Object.keys(statement)) {
+    if (!FIELDS.includes(field)) report(`${path}.${field}`, field, `A statement's elements are ${FIELDS.join(", ")}.`);
+  }
+  if (statement.Effect !== "Allow" && statement.Effect !== "Deny") report(`${path}.Effect`, statement.Effect, 'Allowed: "Allow" or "Deny".');
+  for (const [a, b, what] of [
+    ["Principal", "NotPrincipal", "A key policy statement names its principals"],
+    ["Action", "NotAction", "A statement names its actions"],
+    ["Resource", "NotResource", 'A key policy statement names its resource ("*": this key)'],
+  ] as const) {
+    const count = [a, b].filter((f) => statement[f] !== undefined).length;
+    if (count !== 1) report(path, count === 0 ? `no ${a} or ${b}` : `both ${a} and ${b}`, `${what} with exactly one of ${a} and ${b}.`);
+  }
+  for (const field of ["Principal", "NotPrincipal"] as const) {
+    const element = statement[field];
+    if (element === undefined || element === "*") continue;
+    if (typeof element !== "object" || element === null || Array.isArray(element)) {
+      report(`${path}.${field}`, element, 'A principal is "*" or { "AWS": ..., "Service": ... }.');
+      continue;
+    }
+    for (const [kind, entries] of Object.entries(element)) {
+      const at = `${path}.${field}.${kind}`;
+      if (kind !== "AWS" && kind !== "Service") {
+        report(at, kind, "A KMS key policy names AWS principals (AWS) and AWS services (Service); Federated and CanonicalUser principals cannot use a KMS key.");
+        continue;
+      }
+      for (const entry of asList(entries as string | string[])) {
+        if (typeof entry !== "string") report(at, entry, "Principals are strings.");
+        else if (kind === "AWS" && !AWS_PRINCIPAL.test(entry)) {
+          report(
+            at,
+            entry,
+            'An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>.',
+          );
+        } else if (kind === "Service" && !SERVICE_PRINCIPAL.test(entry)) report(at, entry, 'A service principal looks like "s3.amazonaws.com".');
+      }
+    }
+  }
+  const condition = statement.Condition;
+  if (condition === undefined) return;
+  if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+    report(`${path}.Condition`, condition, 'A Condition is { "<operator>": { "<key>": "<value>" or ["<value>", ...] } }.');
+    return;
+  }
+  for (const [written, keys] of Object.entries(condition)) {
+    const at = `${path}.Condition`;
+    const operator = parseOperator(written);
+    if (operator === undefined) {
+      const hint = closestOperator(written);
+      report(at, written, `It is no condition operator of the IAM reference${hint ? `; did you mean "${written.replace(/^((?:ForAnyValue|ForAllValues):)?.*?((?:IfExists)?)$/i, `$1${hint}$2`)}"?` : " (StringEquals, ArnLike, IpAddress, Bool, Null, ... with ForAnyValue:/ForAllValues: and IfExists)."}`);
+      continue;
+    }
+    if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
+      report(`${at}.${written}`, keys, 'An operator maps condition keys to values: { "<key>": "<value>" }.');
+      continue;
+    }
+    for (const [key, values] of Object.entries(keys)) {
+      const list = asList(values as string | string[]);
+      if (list.length === 0) report(`${at}.${written}.${key}`, values, "A condition key needs at least one value.");
+      for (const value of list) {
+        if (typeof value !== "string") {
+          report(`${at}.${written}.${key}`, value, "Condition values are strings.");
+          continue;
+        }
+        const problem = valueProblem(operator, value);
+        if (problem) report(`${at}.${written}.${key}`, value, `${problem[0].toUpperCase()}${problem.slice(1)}.`);
+      }
+    }
+  }
+}
