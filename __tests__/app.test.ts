@@ -32,9 +32,17 @@ describe("the app: one stack per environment", () => {
     expect(multi.json.staging.provider.aws).toEqual([{ region: "us-west-2", allowed_account_ids: ["210987654321"] }]);
   });
 
-  test("the stack outputs the key id, key ARN, alias name and alias ARN", () => {
-    expect(Object.keys(multi.json.prod.output).sort()).toEqual(["alias_arn", "alias_name", "key_arn", "key_id"]);
+  test("the stack outputs the key id, key ARN, alias name and alias ARN, and the identity the review checks plans against", () => {
+    expect(Object.keys(multi.json.prod.output).sort()).toEqual(["alias_arn", "alias_name", "key_arn", "key_id", "stack_identity"]);
     expect(multi.json.prod.output.key_arn.value).toBe("${aws_kms_key.mavik_data_key.arn}");
+    expect(multi.json.staging.output.stack_identity.value).toEqual({
+      environment: "staging",
+      account_id: multi.json.staging.provider.aws[0].allowed_account_ids[0],
+      region: multi.json.staging.provider.aws[0].region,
+      state_bucket: multi.json.staging.terraform.backend.s3.bucket,
+      state_key: multi.json.staging.terraform.backend.s3.key,
+      state_region: multi.json.staging.terraform.backend.s3.region,
+    });
   });
 
   test("the seed's environment adopts the existing key; a new environment creates one", () => {

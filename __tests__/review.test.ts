@@ -1,13 +1,28 @@
-import { spawnSync } from "child_process";
+/**
+ * The pull-request review: from the synthesized stack alone, and from real Terraform plans made
+ * offline against hand-written states holding the live key (a policy change with every flag, a
+ * destroy and a replace with allowDestroy, a plan prevent_destroy refuses); every bad input with
+ * its message and exit code.
+ */
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runReview } from "../cli/review";
-import { boundResources, summarizeSynthesized } from "../modules";
-import { REPO, SHIPPED_CONFIG, synthApp } from "./support/synth";
-import { offlineCopy, stateWithKey, terraformAvailable, TerraformSandbox } from "./support/terraform";
+import { runReview, USAGE } from "../cli/review";
+import { boundResources, summarizeSynthesized } from "../cli/review/report";
+import { EnvironmentConfig } from "../modules";
+import { REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
+import { aliasStateResource, keyStateResource, offlineCopy, StateResource, stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
 
 const RESOURCES_CONFIG = path.join(REPO, "__tests__", "fixtures", "environments.resources.json");
+const SHIPPED: EnvironmentConfig = JSON.parse(fs.readFileSync(SHIPPED_CONFIG, "utf8")).environments[0];
+
+/** An environments file holding `environments`, in a fresh temp directory. */
+function configWith(...environments: EnvironmentConfig[]): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-config-")), "environments.json");
+  fs.writeFileSync(file, JSON.stringify({ environments }, null, 2));
+  return file;
+}
 
 /** Runs the review command in-process with its own output folders; returns code and output. */
 function review(args: string[], configFile = SHIPPED_CONFIG) {
@@ -19,30 +34,60 @@ function review(args: string[], configFile = SHIPPED_CONFIG) {
   return { code, stdout, stderr, report, dir };
 }
 
-describe("the review of the seed's environment", () => {
+/** Runs one of the workflow's scripts (scripts/ci/<name>) in `cwd`, without blocking the event loop. */
+function runScript(name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [path.join(REPO, "scripts", "ci", name), ...args], { cwd, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** A plan JSON file written from an object. */
+function planFile(plan: unknown): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-plan-")), "plan.json");
+  fs.writeFileSync(file, JSON.stringify(plan));
+  return file;
+}
+
+describe("the review of the seed's environment, without a plan", () => {
   const result = review([]);
   const md = result.report("prod");
 
   test("exits 0: warnings and infos only", () => {
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("wrote ");
+    expect(result.stderr).toBe(`wrote ${path.join(result.dir, "review", "prod.md")}\n`);
   });
 
   test("is one comment per environment, found again by its marker", () => {
-    expect(md.startsWith("<!-- mavik-data-key-review:prod -->\n## Data key review: `prod`")).toBe(true);
+    expect(md.startsWith("<!-- mavik-data-key-review:prod -->\n## Data key review: `prod`\n\n`alias/mavik-data-kms-key` in account 167067248318, us-east-1.")).toBe(true);
   });
 
-  test("names the seed's principals in the access matrix", () => {
-    for (const principal of [
-      "arn:aws:iam::167067248318:user/mavik-developer",
-      "arn:aws:iam::167067248318:user/mavik-deployer",
-      "arn:aws:iam::167067248318:role/ecsTaskExecutionRole",
-      "arn:aws:iam::167067248318:role/MavikLambdaRole",
-      "s3.amazonaws.com",
-    ]) {
-      expect(md).toContain(`| \`${principal}\` |`);
-    }
-    expect(md).toContain("| `a principal of another account` | denied (KMS refuses it across accounts) | denied | denied | denied |");
+  test("folds the whole matrix away, with one legend, the statements as S1 … and short principals", () => {
+    const matrix = md.slice(md.indexOf("<details><summary>Who can use the key (the whole matrix)</summary>"));
+    expect(matrix).toContain("| principal | administer | encrypt / decrypt | grants for AWS resources | describe |");
+    expect(matrix).toContain("| `role/MavikLambdaRole` | IAM S1 | **allowed** S3 | **allowed** S4 | **allowed** S3 |");
+    expect(matrix).toContain("| `a principal of another account` | — (cross-account) | — | — | — |");
+    expect(matrix).toContain(
+      [
+        "- S1 “Enable IAM User Permissions”",
+        "- S2 “Allow access for Key Administrators”",
+        "- S3 “Allow use of the key”",
+        "- S4 “Allow attachment of persistent resources”",
+        "- S5 “Allow AWS Managed Services To Use Key”",
+      ].join("\n"),
+    );
+    expect(matrix.trimEnd().endsWith("</details>")).toBe(true);
+    expect(md.match(/\*\*allowed\*\*: by the key policy alone/g)).toHaveLength(1);
+  });
+
+  test("no line is longer than 200 characters, findings aside", () => {
+    const long = md.split("\n").filter((l) => l.length > 200 && !l.startsWith("- **"));
+    expect(long).toEqual([]);
   });
 
   test("carries the rule-2 warning on the seed's service-principal statement", () => {
@@ -50,8 +95,9 @@ describe("the review of the seed's environment", () => {
   });
 
   test("without a plan, summarizes the synthesized configuration and says so", () => {
+    // The key and the alias are both imported: nothing to add.
     expect(md).toContain("| 0 | 0 | 2 | 0 |");
-    expect(md).toContain("_From the synthesized configuration (no plan was available)");
+    expect(md).toContain("_From the synthesized configuration (no plan)");
   });
 
   test("--json prints the same data for machines", () => {
@@ -82,25 +128,27 @@ describe("bound resources and the synthesized summary", () => {
   });
 });
 
-describe("bad input to the command: a clear error and exit code 2", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-bad-"));
-  const notAPlan = path.join(dir, "not-a-plan.json");
-  fs.writeFileSync(notAPlan, JSON.stringify({ hello: "world" }));
-
+describe("input the review refuses: a clear message and exit code 2", () => {
+  test("--help prints the usage and exits 0", () => {
+    const result = review(["--help"]);
+    expect([result.code, result.stdout, result.stderr]).toEqual([0, `${USAGE}\n`, ""]);
+  });
   test.each<[string, string[], string]>([
     ["an unknown environment", ["--env", "qa"], 'error: --env: "qa" is not allowed. Known environments: prod.\n'],
-    [
-      "an unreadable plan file",
-      ["--plan", `prod=${path.join(dir, "missing.json")}`],
-      `error: --plan: ${JSON.stringify(path.join(dir, "missing.json"))} cannot be read: ENOENT: no such file or directory, open '${path.join(dir, "missing.json")}'\n`,
-    ],
-    ["a file that is not a plan", ["--plan", `prod=${notAPlan}`], `error: --plan: ${JSON.stringify(notAPlan)} is not the JSON of \`terraform show -json <plan>\` (no format_version).\n`],
-    ["a plan for an environment not reviewed", ["--plan", `qa=${notAPlan}`], 'error: --plan: "qa" is not allowed. It is not a reviewed environment (prod).\n'],
-    ["a plan without an environment", ["--plan", notAPlan], `error: --plan: ${JSON.stringify(notAPlan)} is not allowed. Expected <environment>=<file from terraform show -json>.\n`],
+    ["a plan for an environment not reviewed", ["--plan", "staging=plan.json"], 'error: --plan: "staging" is not allowed. It is not a reviewed environment (prod).\n'],
+    ["a plan without an environment", ["--plan", "plan.json"], 'error: --plan: "plan.json" is not allowed. Expected <environment>=<file>.\n'],
+    ["an unreadable plan file", ["--plan", "prod=/nonexistent/plan.json"], "error: --plan prod=/nonexistent/plan.json: the file cannot be read (ENOENT).\n"],
+    ["the same environment twice", ["--plan", "prod=a.json", "--plan", "prod=b.json"], "error: --plan prod=b.json: prod has one already (--plan prod=a.json); give each environment one.\n"],
+    ["a plan and a failure for one environment", ["--plan", "prod=a.json", "--plan-failed", "prod=log.txt"], "error: --plan-failed prod=log.txt: prod has a plan (--plan prod=a.json); give each environment a plan or a failure, not both.\n"],
   ])("%s", (_name, args, message) => {
     const result = review(args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(message);
+    expect([result.code, result.stderr]).toEqual([2, message]);
+  });
+
+  test("a file that is not JSON", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-plan-")), "plan.json");
+    fs.writeFileSync(file, "Terraform will perform the following actions:");
+    expect(review(["--plan", `prod=${file}`]).stderr).toMatch(new RegExp(`^error: --plan prod=${file}: it is not JSON \\(.*\\)\\. Expected the output of terraform show -json <plan>\\.\\n$`));
   });
 
   test("an unknown option", () => {
@@ -110,9 +158,115 @@ describe("bad input to the command: a clear error and exit code 2", () => {
   });
 
   test("the command users type exits 2 too (npm run review, through scripts/run.js)", () => {
-    const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "run.js"), "review", "--env", "qa", "--out", path.join(dir, "r")], { cwd: REPO, encoding: "utf8" });
-    expect(run.status).toBe(2);
-    expect(run.stderr).toBe('error: --env: "qa" is not allowed. Known environments: prod.\n');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-"));
+    const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "run.js"), "review", "--env", "qa", "--out", out], { cwd: REPO, encoding: "utf8" });
+    expect([run.status, run.stderr]).toEqual([2, 'error: --env: "qa" is not allowed. Known environments: prod.\n']);
+  });
+});
+
+test("a change that does not synthesize still gets its report, with the error in bold, and exits 1", () => {
+  const config = configWith({ ...SHIPPED, deletionWindowInDays: 45 });
+  const result = review(["--env", "prod"], config);
+  expect(result.code).toBe(1);
+  const md = result.report("prod");
+  expect(md).toContain("**⛔ The app does not synthesize, so nothing was planned. Do not merge until it does.**");
+  expect(md).toContain("deletionWindowInDays: 45 is not allowed. Allowed: a whole number of days from 7 to 30.");
+});
+
+describe("environment moves against the base branch (--base)", () => {
+  const base = configWith(SHIPPED, { ...SHIPPED, name: "staging", accountId: "210987654321", existingKeyId: undefined, state: { ...SHIPPED.state, bucket: "mavik-terraform-state-210987654321" } });
+  const moved = (current: EnvironmentConfig[]) => {
+    const result = review(["--base", base], configWith(...current));
+    return { ...result, text: current.map((e) => result.report(e.name)).join("\n") };
+  };
+
+  test("a renamed environment: an empty state, a second owner of the live key; keep the name or move the state", () => {
+    const result = moved([{ ...SHIPPED, name: "production" }]);
+    expect(result.code).toBe(1);
+    expect(result.text).toContain(
+      "**⛔ Environment prod is renamed to production. Its stack would plan against an empty state at s3://mavik-terraform-state-167067248318/mavik-data-key/production/terraform.tfstate (us-east-1): " +
+        "a second key (here: the live key cb424700-0dd0-4dcb-a77d-13af16579270 adopted into a second state, two owners of one key), " +
+        "while s3://mavik-terraform-state-167067248318/mavik-data-key/prod/terraform.tfstate (us-east-1) still holds the key. Keep the name prod, or move the state before this is deployed:",
+    );
+    expect(result.text).toContain("Environment staging is removed. Nothing plans it any more");
+  });
+  test("a moved state (key prefix) and a changed existingKeyId", () => {
+    const result = moved([{ ...SHIPPED, state: { ...SHIPPED.state, keyPrefix: "data-key" }, existingKeyId: "00000000-1111-2222-3333-444444444444" }]);
+    expect(result.code).toBe(1);
+    expect(result.text).toContain(
+      "**⛔ The state of prod moves from s3://mavik-terraform-state-167067248318/mavik-data-key/prod/terraform.tfstate (us-east-1) to s3://mavik-terraform-state-167067248318/data-key/prod/terraform.tfstate (us-east-1).",
+    );
+    expect(result.text).toContain("**⛔ existingKeyId of prod changes from cb424700-0dd0-4dcb-a77d-13af16579270 to 00000000-1111-2222-3333-444444444444.");
+  });
+  test("nothing moved: no finding, exit 0", () => {
+    const result = moved([SHIPPED, { ...SHIPPED, name: "staging", accountId: "210987654321", existingKeyId: undefined, state: { ...SHIPPED.state, bucket: "mavik-terraform-state-210987654321" } }]);
+    expect(result.code).toBe(0);
+    expect(result.text).not.toContain("⛔");
+  });
+  test("the base as a git ref (git show <ref>:<environments file>)", () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-git-"));
+    const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo, encoding: "utf8" });
+    fs.copyFileSync(SHIPPED_CONFIG, path.join(repo, "environments.json"));
+    git("init", "-q");
+    git("add", ".");
+    git("commit", "-qm", "base");
+    fs.writeFileSync(path.join(repo, "environments.json"), JSON.stringify({ environments: [{ ...SHIPPED, name: "production" }] }));
+    const result = review(["--base", "HEAD"], path.join(repo, "environments.json"));
+    expect(result.code).toBe(1);
+    expect(result.report("production")).toContain("**⛔ Environment prod is renamed to production.");
+    expect(review(["--base", "no-such-ref"], path.join(repo, "environments.json")).stderr).toMatch(/^error: --base: "no-such-ref" is neither a file nor a git ref holding environments\.json \(git: fatal: /);
+  });
+});
+
+describe("the workflow's scripts where Terraform never ran", () => {
+  const checkout = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-ci-"));
+    fs.copyFileSync(SHIPPED_CONFIG, path.join(dir, "environments.json"));
+    return dir;
+  };
+  test("a stack that was not synthesized: the plan script records the failure", async () => {
+    const dir = checkout();
+    const result = await runScript("plan.sh", ["prod", "plans"], dir, { ...process.env, GITHUB_OUTPUT: "" });
+    expect([result.code, result.stdout]).toEqual([0, "cdktf.out/stacks/prod/cdk.tf.json is missing: the app did not synthesize prod.\nresult=failed\n"]);
+    expect(fs.readFileSync(path.join(dir, "plans", "prod.log"), "utf8")).toBe("cdktf.out/stacks/prod/cdk.tf.json is missing: the app did not synthesize prod.\n");
+  });
+  test("no plan and no log (a step before the plan failed): the report says the plan did not run, exit 1", async () => {
+    const dir = checkout();
+    const result = await runScript("review.sh", ["prod", "plans"], dir);
+    expect(result.code).toBe(1);
+    const md = fs.readFileSync(path.join(dir, "review", "prod.md"), "utf8");
+    expect(md).toContain("**⛔ terraform plan failed, so nothing below comes from a plan. Do not merge until it plans.**");
+    expect(md).toContain("terraform plan did not run for prod: a step before it failed (see the workflow log).");
+  });
+  test.each([
+    ["plan.sh", []],
+    ["plan.sh", ["prod"]],
+    ["review.sh", ["prod"]],
+    ["review.sh", ["", "plans"]],
+  ])("%s %j: usage, exit 2", async (script, args) => {
+    const result = await runScript(script, args as string[], os.tmpdir());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^usage: scripts/ci/${script.replace(".", "\\.")} <environment> <plans-dir>`));
+  });
+});
+
+describe("--list: the workflow's matrix", () => {
+  test("this change's environments, as a JSON array", () => {
+    const result = review(["--list"], configWith(SHIPPED, { ...SHIPPED, name: "staging", accountId: "210987654321", existingKeyId: undefined }));
+    expect([result.code, result.stdout, result.stderr]).toEqual([0, '["prod","staging"]\n', ""]);
+  });
+  test("an environments file that does not load: the base's names, so each still gets its comment", () => {
+    const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-config-")), "environments.json");
+    fs.writeFileSync(broken, '{"environments": [');
+    const result = review(["--list", "--base", SHIPPED_CONFIG], broken);
+    expect([result.code, result.stdout, result.stderr]).toEqual([0, '["prod"]\n', "note: the environments file does not load; listing the base's environments\n"]);
+  });
+  test("neither loads: exit 2", () => {
+    const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-config-")), "environments.json");
+    fs.writeFileSync(broken, "[]");
+    const result = review(["--list"], broken);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: --list: the environments file does not load, and there is no --base to take the names from:\n/);
   });
 });
 
@@ -120,48 +274,220 @@ const describeTerraform = terraformAvailable("review with real terraform plans")
 
 describeTerraform("the review of real terraform plans", () => {
   let sandbox: TerraformSandbox;
-  afterAll(() => sandbox?.dispose());
+  /** The live state: the seed's key with a partner's Decrypt statement added in the console, and its alias. */
+  const livePolicy = {
+    ...SEED_POLICY,
+    Statement: [...SEED_POLICY.Statement, { Sid: "Partner Decrypt", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "kms:Decrypt", Resource: "*" }],
+  };
+  const live = [keyStateResource({ policy: JSON.stringify(livePolicy, null, 2) }), aliasStateResource()];
+  // The change under review: MavikLambdaRole no longer a user, a rotation and a deletion window
+  // changed, the alias renamed; the key disabled and the lockout check bypassed through escape hatches.
+  const changed: EnvironmentConfig = {
+    ...SHIPPED,
+    users: ["role/ecsTaskExecutionRole"],
+    rotationPeriodInDays: 730,
+    deletionWindowInDays: 7,
+    alias: "alias/mavik-data-key-v2",
+  };
+  const configs = { changed: configWith(changed), disposable: configWith({ ...SHIPPED, allowDestroy: true }) };
+  const plans: Record<string, string> = {};
+  let refusal = "";
 
-  /** A real plan: the stack's offline copy, optionally over a state, through terraform show -json. */
-  async function planFile(name: string, stack: Record<string, any>, state?: object, change?: (copy: any) => void): Promise<string> {
-    const copy = offlineCopy(stack);
-    change?.(copy);
-    const ws = sandbox.workspace(name, copy);
-    await ws.init();
-    if (state) ws.writeState(state);
-    const file = path.join(ws.dir, "plan.json");
-    fs.writeFileSync(file, JSON.stringify(await ws.plan("plan.bin", ["-refresh=false"])));
-    return file;
-  }
-  // Both plans at once: each is a few seconds of the provider's CPU.
-  let resourcesPlan: string;
-  let replacePlan: string;
+  /** What scripts/ci/plan.sh printed, and the lines it appended to GITHUB_OUTPUT, per case. */
+  const planned: Record<string, { code: number; stdout: string; output: string; dir: string }> = {};
+
   beforeAll(async () => {
     sandbox = new TerraformSandbox("review");
-    // Only a key without prevent_destroy can be planned for replacement at all; the state holds
-    // an RSA key, the configuration a symmetric one: customer_master_key_spec forces a new key.
-    const state = stateWithKey({ customer_master_key_spec: "RSA_2048" });
-    [resourcesPlan, replacePlan] = await Promise.all([
-      planFile("resources", synthApp(RESOURCES_CONFIG).json.ssot),
-      planFile("replace", synthApp(SHIPPED_CONFIG).json.prod, state, (copy) => (copy.resource.aws_kms_key.mavik_data_key.lifecycle.prevent_destroy = false)),
+    // Each case is laid out as the workflow's checkout is (environments.json, cdktf.out/stacks/prod)
+    // and planned by the workflow's own script, offline: no refresh, the stack's offline copy.
+    const layout = (name: string, config: string, state: StateResource[], edit?: (copy: any) => void) => {
+      const dir = path.join(sandbox.root, name);
+      const stackDir = path.join(dir, "cdktf.out", "stacks", "prod");
+      fs.mkdirSync(stackDir, { recursive: true });
+      fs.copyFileSync(config, path.join(dir, "environments.json"));
+      const copy = offlineCopy(synthApp(config).json.prod);
+      edit?.(copy);
+      fs.writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify(copy, null, 2));
+      fs.writeFileSync(path.join(stackDir, "terraform.tfstate"), JSON.stringify(stateFile(state)));
+      return dir;
+    };
+    const plan = async (name: string, dir: string, planArgs = "-refresh=false") => {
+      const output = path.join(dir, "github-output");
+      const result = await runScript("plan.sh", ["prod", "plans"], dir, { ...sandbox.env, TF_CLI_ARGS_plan: planArgs, GITHUB_OUTPUT: output });
+      planned[name] = { code: result.code, stdout: result.stdout, output: fs.readFileSync(output, "utf8"), dir };
+      if (fs.existsSync(path.join(dir, "plans", "prod.json"))) plans[name] = path.join(dir, "plans", "prod.json");
+    };
+    const rsaKey = [keyStateResource({ customer_master_key_spec: "RSA_2048" }), aliasStateResource()];
+    await Promise.all([
+      plan(
+        "update",
+        layout("update", configs.changed, live, (copy) => {
+          copy.resource.aws_kms_key.mavik_data_key.is_enabled = false;
+          copy.resource.aws_kms_key.mavik_data_key.bypass_policy_lockout_safety_check = true;
+        }),
+      ),
+      plan("destroy", layout("destroy", configs.disposable, live), "-refresh=false -destroy"),
+      plan("replace", layout("replace", configs.disposable, rsaKey)),
+      plan("refused", layout("refused", SHIPPED_CONFIG, rsaKey)),
     ]);
+    refusal = path.join(planned.refused.dir, "plans", "prod.log");
+  });
+  afterAll(() => sandbox?.dispose());
+
+  describe("a policy change that removes a role and a partner's Decrypt, with every flag", () => {
+    let result: ReturnType<typeof review>;
+    let md: string;
+    beforeAll(() => {
+      result = review(["--plan", `prod=${plans.update}`], configs.changed);
+      md = result.report("prod");
+    });
+
+    test("exits 1: the key disabled, the lockout check bypassed, the alias renamed lead the report in bold", () => {
+      expect(result.code).toBe(1);
+      const lines = md.split("\n");
+      const first = lines.findIndex((l) => l.startsWith("**⛔"));
+      expect(lines.slice(0, first).filter(Boolean)).toEqual([
+        "<!-- mavik-data-key-review:prod -->",
+        "## Data key review: `prod`",
+        "`alias/mavik-data-key-v2` in account 167067248318, us-east-1.",
+      ]);
+      expect(lines.slice(first, first + 6).filter(Boolean)).toEqual([
+        "**⛔ The key would be disabled: nothing encrypted under it can be decrypted until it is enabled again. Do not merge.**",
+        "**⛔ bypass_policy_lockout_safety_check would be on: AWS would not refuse a policy that locks everyone out of the key. Do not merge.**",
+        "**⛔ The alias would be renamed from alias/mavik-data-kms-key to alias/mavik-data-key-v2: everything that names alias/mavik-data-kms-key loses the key. Do not merge.**",
+      ]);
+    });
+
+    test("the counts come from terraform plan, and the warnings follow them", () => {
+      expect(md).toContain("| 1 | 1 | 0 | 1 |\n\n_From `terraform plan`._");
+      expect(md).toContain("- **warning**: The rotation period would change from 365 to 730 days.");
+      expect(md).toContain("- **warning**: The deletion window would shrink from 30 to 7 days: less time to cancel a scheduled deletion.");
+    });
+
+    test("every statement the change removes or changes, from the live policy to the planned one", () => {
+      const section = md.slice(md.indexOf("### Key policy"), md.indexOf("### Who can use the key: what changes"));
+      expect(section).toBe(
+        [
+          "### Key policy",
+          "",
+          "- **changed** “Allow use of the key”",
+          "  - Principal removed: AWS: arn:aws:iam::167067248318:role/MavikLambdaRole",
+          "- **changed** “Allow attachment of persistent resources”",
+          "  - Principal removed: AWS: arn:aws:iam::167067248318:role/MavikLambdaRole",
+          "- **removed** “Partner Decrypt”",
+          "  - Allow",
+          "  - Principal AWS: arn:aws:iam::111111111111:root",
+          "  - Action: kms:Decrypt",
+          "",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    test("every access cell the change takes away: the role's data access, the partner's Decrypt", () => {
+      const start = md.indexOf("### Who can use the key: what changes");
+      const section = md.slice(start, md.indexOf("### ", start + 4));
+      expect(section).toBe(
+        [
+          "### Who can use the key: what changes",
+          "",
+          "| principal | what | before | after |",
+          "|---|---|---|---|",
+          "| `role/MavikLambdaRole` | encrypt / decrypt | **allowed** S3 | IAM S1 |",
+          "| `role/MavikLambdaRole` | grants for AWS resources | **allowed** S4 | IAM S1 |",
+          "| `role/MavikLambdaRole` | describe | **allowed** S3 | IAM S1 |",
+          "| `111111111111:root` | encrypt / decrypt | partly: Decrypt IAM S6 | — |",
+          "",
+          "**allowed**: by the key policy alone · IAM: if the principal's own IAM policy allows too (the key policy delegates to its account) · —: denied",
+          "when [n]: allowed only when condition [n] holds · unless [n]: denied when it holds · partly: some actions of the column, as listed",
+          "",
+          "- S1 “Enable IAM User Permissions”",
+          "- S2 “Allow access for Key Administrators”",
+          "- S3 “Allow use of the key”",
+          "- S4 “Allow attachment of persistent resources”",
+          "- S5 “Allow AWS Managed Services To Use Key”",
+          "- S6 “Partner Decrypt” (removed by this change)",
+          "",
+          "",
+        ].join("\n"),
+      );
+      // A principal of an account the policies do not name never had the partner's Decrypt.
+      expect(md).not.toMatch(/\| `a principal of another account` \| encrypt/);
+    });
+
+    test("no line is longer than 200 characters, findings aside", () => {
+      expect(md.split("\n").filter((l) => l.length > 200 && !l.startsWith("- **"))).toEqual([]);
+    });
+
+    test("a state given as a plan is refused (its prior_state is what terraform show -json prints of the state)", () => {
+      const state = planFile(JSON.parse(fs.readFileSync(plans.update, "utf8")).prior_state);
+      expect([review(["--plan", `prod=${state}`], configs.changed).code, review(["--plan", `prod=${state}`], configs.changed).stderr]).toEqual([
+        2,
+        `error: --plan prod=${state}: it is terraform show -json of a state, not of a saved plan (it has "values" and no "planned_values"). Run terraform plan -out=plan.bin, then terraform show -json plan.bin.\n`,
+      ]);
+    });
+
+    test.each<[string, (plan: any) => void, string]>([
+      ["another environment's plan", (p) => (p.planned_values.outputs.stack_identity.value.environment = "staging"), 'the plan\'s environment is "staging" (output stack_identity), not prod\'s "prod".'],
+      ["another state object", (p) => (p.planned_values.outputs.stack_identity.value.state_key = "mavik-data-key/staging/terraform.tfstate"), 'the plan\'s state object is "mavik-data-key/staging/terraform.tfstate" (output stack_identity), not prod\'s "mavik-data-key/prod/terraform.tfstate".'],
+      ["another region", (p) => (p.configuration.provider_config.aws.expressions.region.constant_value = "eu-west-1"), "the plan is for region eu-west-1 (the provider's region), not prod's us-east-1."],
+      ["another account", (p) => (p.configuration.provider_config.aws.expressions.allowed_account_ids = { constant_value: ["210987654321"] }), "the plan is for account 210987654321 (the provider's allowed_account_ids), not prod's 167067248318."],
+      [
+        "no identity",
+        (p) => {
+          delete p.planned_values.outputs.stack_identity;
+          delete p.configuration.root_module.outputs.stack_identity;
+        }, "the plan has no stack_identity output, so its environment and state cannot be checked. Plan the stack this project synthesizes (cdktf.out/stacks/prod)."],
+      ["a resource change without its change", (p) => delete p.resource_changes[0].change, "resource_changes[0].change: missing. Expected the output of terraform show -json <plan>."],
+      ["an unknown action", (p) => (p.resource_changes[0].change.actions = ["explode"]), 'resource_changes[0].change.actions[0]: expected one of "no-op"|"create"|"read"|"update"|"delete"|"forget". Expected the output of terraform show -json <plan>.'],
+    ])("%s is refused", (_name, edit, message) => {
+      const plan = JSON.parse(fs.readFileSync(plans.update, "utf8"));
+      edit(plan);
+      const file = planFile(plan);
+      const result = review(["--plan", `prod=${file}`], configs.changed);
+      expect([result.code, result.stderr]).toEqual([2, `error: --plan prod=${file}: ${message}\n`]);
+    });
   });
 
-  test("the plan summary comes from terraform plan", () => {
-    const result = review(["--plan", `ssot=${resourcesPlan}`], RESOURCES_CONFIG);
-    expect(result.code).toBe(0);
-    const md = result.report("ssot");
-    expect(md).toContain("| 11 | 0 | 0 | 0 |");
-    expect(md).toContain("_From `terraform plan`._");
-    expect(md).not.toContain("⚠");
-  });
-
-  test("a plan that would replace the key leads the report in bold, and exits 1", () => {
-    const result = review(["--plan", `prod=${replacePlan}`]);
+  test.each([
+    ["destroy", "DESTROY"],
+    ["replace", "REPLACE"],
+  ])("a plan that would %s the key leads the report in bold, and exits 1", (name, word) => {
+    const result = review(["--plan", `prod=${plans[name]}`], configs.disposable);
     expect(result.code).toBe(1);
-    expect(result.report("prod").split("\n")[1]).toBe(
-      "**⚠ This change would REPLACE the data key `aws_kms_key.mavik_data_key`. Every byte encrypted under it would be lost. Do not merge.**",
+    expect(result.report("prod").split("\n").find((l) => l.startsWith("**⛔"))).toBe(
+      `**⛔ This change would ${word} the data key \`aws_kms_key.mavik_data_key\`. Every byte encrypted under it would be lost. Do not merge.**`,
     );
-    expect(result.stderr).toContain("(!! the plan would replace the data key)");
+    expect(result.stderr).toContain(`(!! the plan would ${name} the data key)`);
+  });
+
+  test("the workflow's plan script records every outcome and never fails the job", () => {
+    expect(planned.update).toMatchObject({ code: 0, stdout: expect.stringMatching(/result=planned\nchanges=yes\n$/), output: "result=planned\nchanges=yes\n" });
+    expect(planned.refused).toMatchObject({ code: 0, output: "result=failed\n" });
+    expect(fs.existsSync(path.join(planned.refused.dir, "plans", "prod.json"))).toBe(false);
+    // Terraform's output is in the job log and in the log the review folds into its report.
+    expect(planned.refused.stdout).toContain("Error: Instance cannot be destroyed");
+    expect(fs.readFileSync(refusal, "utf8")).toContain("Error: Instance cannot be destroyed");
+    expect(fs.existsSync(path.join(planned.update.dir, "plans", "prod.log"))).toBe(false);
+  });
+
+  test("the workflow's review script turns the refused plan into its report, and exits 1", async () => {
+    const result = await runScript("review.sh", ["prod", "plans"], planned.refused.dir);
+    expect(result.code).toBe(1);
+    expect(fs.readFileSync(path.join(planned.refused.dir, "review", "prod.md"), "utf8")).toContain(
+      "**⛔ This change would DESTROY or REPLACE the data key `aws_kms_key.mavik_data_key`: Terraform refused the plan (lifecycle.prevent_destroy).",
+    );
+  });
+
+  test("a plan that prevent_destroy refuses still gets its report: the refusal in bold, Terraform's output folded", () => {
+    const result = review(["--plan-failed", `prod=${refusal}`]);
+    expect(result.code).toBe(1);
+    const md = result.report("prod");
+    expect(md.split("\n").find((l) => l.startsWith("**⛔"))).toBe(
+      "**⛔ This change would DESTROY or REPLACE the data key `aws_kms_key.mavik_data_key`: Terraform refused the plan (lifecycle.prevent_destroy). Every byte encrypted under it would be lost. Do not merge.**",
+    );
+    expect(md).toContain("<details><summary>Terraform's output (its last 40 lines)</summary>");
+    expect(md).toContain("Error: Instance cannot be destroyed");
+    expect(result.stderr).toContain("(!! terraform plan failed)");
   });
 });

@@ -1,27 +1,41 @@
 /**
  * `npm run review`: one markdown report per environment, fit to post as a pull-request comment:
- * the plan summary, who can use the key (access matrix), the rule findings, and the resources
- * bound to the key.
+ * what the plan does to the data key (flags, the policy statement by statement, who gains or loses
+ * access), environment moves against the base branch, the rule findings, the bound resources,
+ * and the whole access matrix folded away. A failed synth or plan still gets its report.
  *
- *   npm run review -- [--env prod,staging] [--plan prod=plan.json ...] [--terraform] [--out review] [--json]
- *
- * The plan summary comes from `terraform show -json` of a saved plan (`--plan env=file`, or
- * `--terraform` to run init/plan/show here, which needs credentials), otherwise from the
- * synthesized configuration. Exit codes: 0 clean; 1 an error-level finding (or the app does not
- * synthesize); 2 bad input (unknown environment, unreadable plan file, bad option).
+ * Exit codes: 0 clean; 1 the change holds an error (the key at risk, an error finding, a move, a
+ * failed synth or plan); 2 bad input (an unknown option or environment, a plan that is not this
+ * environment's, a state instead of a plan, an unreadable file).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildApp } from "../modules";
+import { buildApp, ConfigError, EnvironmentConfig, loadEnvironments, selectEnvironments } from "../modules";
 import { CommandIo, parseCommandLine } from "./options";
-import { ConfigError, EnvironmentReview, loadEnvironments, PlanJson, reviewEnvironment, reviewMarkdown, selectEnvironments } from "../modules";
+import { BaseError, environmentMoves, Move, readBase } from "./review/moves";
+import { checkPlan, Plan, PlanInputError, readPlan } from "./review/plan";
+import { EnvironmentReview, failedReview, reviewEnvironment, reviewExitCode, reviewMarkdown } from "./review/report";
 
 export type Io = CommandIo;
 
 class UsageError extends Error {}
 
-const USAGE = "usage: npm run review -- [--env a,b] [--plan <env>=<plan.json>]... [--terraform] [--out <dir>] [--json]";
+export const USAGE = `usage: npm run review -- [options]
+
+  --env <a,b>                  the environments to review (default: all)
+  --plan <env>=<plan.json>     terraform show -json of the environment's saved plan (once per environment)
+  --plan-failed <env>=<log>    terraform plan failed for the environment; <log> holds its output
+  --base <file | git ref>      the base's environments file, to find renamed, removed or moved environments
+  --terraform                  run terraform init / plan / show here (needs credentials)
+  --out <dir>                  where the reports go (default: review)
+  --outdir <dir>               where the app synthesizes (default: cdktf.out)
+  --json                       print the reviews as JSON
+  --list                       print the environments' names as a JSON array and exit (the workflow's
+                               matrix); when the environments file does not load, the --base's names
+  --help                       this text
+
+Exit codes: 0 clean; 1 the change holds an error; 2 bad input.`;
 
 export function runReview(argv: string[], io: Io, configFile = path.resolve(process.env.MAVIK_CONFIG ?? "environments.json")): number {
   const options = parseCommandLine(
@@ -29,100 +43,185 @@ export function runReview(argv: string[], io: Io, configFile = path.resolve(proc
     {
       env: { type: "string" },
       plan: { type: "string", multiple: true },
+      "plan-failed": { type: "string", multiple: true },
+      base: { type: "string" },
       terraform: { type: "boolean", default: false },
       out: { type: "string", default: "review" },
       outdir: { type: "string", default: "cdktf.out" },
       json: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
     },
     USAGE,
     io,
   );
   if (options === undefined) return 2;
-
-  let environments;
-  let plans: Map<string, PlanJson>;
-  try {
-    environments = selectEnvironments(loadEnvironments(configFile), options.env, "--env");
-    plans = readPlans(options.plan ?? [], new Set(environments.map((e) => e.name)));
-  } catch (e) {
-    if (!(e instanceof ConfigError || e instanceof UsageError)) throw e;
-    io.stderr(`error: ${e.message}\n`);
-    return 2;
+  if (options.help) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
   }
 
+  if (options.list) return listEnvironments(configFile, options.base, io);
+
+  // The environments, or why the change under review does not even load them.
+  let environments: EnvironmentConfig[];
+  let synthError: string | undefined;
   try {
-    const { app } = buildApp({ configFile, select: options.env, outdir: options.outdir });
-    app.synth();
+    environments = selectEnvironments(loadEnvironments(configFile), options.env, "--env");
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    io.stderr(`error: the app does not synthesize, so nothing can be reviewed:\n${e.message}\n`);
-    return 1;
+    if (/^--env: /.test(e.message)) return usage(io, e.message);
+    if (!options.env) {
+      io.stderr(`error: the environments file does not load, and no --env names what to report on:\n${e.message}\n`);
+      return 1;
+    }
+    synthError = e.message;
+    environments = options.env.split(",").map((name) => ({ name: name.trim(), accountId: "?", region: "?" }) as EnvironmentConfig);
+  }
+
+  let plans: Map<string, string>;
+  let failedPlans: Map<string, string>;
+  let moves: Move[] = [];
+  try {
+    const known = new Set(environments.map((e) => e.name));
+    plans = pairs("--plan", options.plan ?? [], known);
+    failedPlans = pairs("--plan-failed", options["plan-failed"] ?? [], known);
+    for (const [env, file] of failedPlans) {
+      if (plans.has(env)) throw new UsageError(`--plan-failed ${env}=${file}: ${env} has a plan (--plan ${env}=${plans.get(env)}); give each environment a plan or a failure, not both.`);
+    }
+    if (options.base !== undefined && synthError === undefined) moves = environmentMoves(readBase(options.base, configFile), loadEnvironments(configFile));
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof BaseError) return usage(io, e.message);
+    if (e instanceof ConfigError) return usage(io, `--base: ${e.message}`);
+    throw e;
+  }
+
+  if (synthError === undefined) {
+    try {
+      buildApp({ configFile, select: options.env, outdir: options.outdir }).app.synth();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      synthError = e.message;
+    }
   }
 
   const reviews: EnvironmentReview[] = [];
+  const movesOf = (env: string) => [...moves.filter((m) => m.environment === env), ...moves.filter((m) => !environments.some((e) => e.name === m.environment))];
   for (const environment of environments) {
-    const stackDir = path.join(options.outdir, "stacks", environment.name);
-    if (options.terraform && !plans.has(environment.name)) {
-      io.stderr(`${environment.name}: terraform init / plan / show -json …\n`);
-      const plan = terraformPlan(stackDir);
-      if (typeof plan === "string") {
-        io.stderr(`error: ${environment.name}: ${plan}\n`);
-        return 2;
+    const own = movesOf(environment.name);
+    if (synthError !== undefined) {
+      reviews.push(failedReview(environment, { what: "synth", output: synthError }, own));
+      continue;
+    }
+    const failed = failedPlans.get(environment.name);
+    if (failed !== undefined) {
+      let log: string;
+      try {
+        log = fs.readFileSync(failed, "utf8");
+      } catch (e) {
+        return usage(io, `--plan-failed ${environment.name}=${failed}: the file cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
       }
-      plans.set(environment.name, plan);
+      reviews.push(failedReview(environment, { what: "plan", output: log }, own));
+      continue;
+    }
+    const stackDir = path.join(options.outdir, "stacks", environment.name);
+    let plan: Plan | undefined;
+    try {
+      const file = plans.get(environment.name);
+      if (file !== undefined) plan = readPlan(file, environment);
+      else if (options.terraform) {
+        io.stderr(`${environment.name}: terraform init / plan / show -json …\n`);
+        const result = terraformPlan(stackDir);
+        if (typeof result === "string") {
+          if (/^terraform is not available/.test(result)) return usage(io, `${environment.name}: ${result}`);
+          reviews.push(failedReview(environment, { what: "plan", output: result }, own));
+          continue;
+        }
+        plan = checkPlan(result, `${environment.name} (terraform here)`, environment);
+      }
+    } catch (e) {
+      if (e instanceof PlanInputError) return usage(io, e.message);
+      throw e;
     }
     const stack = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-    reviews.push(reviewEnvironment(environment, stack, plans.get(environment.name)));
+    reviews.push(reviewEnvironment(environment, stack, plan, own));
   }
 
   fs.mkdirSync(options.out, { recursive: true });
   for (const review of reviews) {
     const file = path.join(options.out, `${review.environment}.md`);
     fs.writeFileSync(file, reviewMarkdown(review));
-    if (!options.json) io.stderr(`wrote ${file}${review.plan.keyAlert ? `  (!! the plan would ${review.plan.keyAlert} the data key)` : ""}\n`);
+    if (!options.json) io.stderr(`wrote ${file}${headline(review)}\n`);
   }
   if (options.json) io.stdout(JSON.stringify(reviews, null, 2) + "\n");
-  const errors = reviews.flatMap((r) => r.findings.filter((f) => f.severity === "error").map((f) => `${r.environment}: ${f.message}`));
-  for (const error of errors) io.stderr(`error: ${error}\n`);
-  return errors.length > 0 || reviews.some((r) => r.plan.keyAlert) ? 1 : 0;
-}
-
-/** `--plan env=file` pairs, read and parsed; any problem is a usage error naming the file. */
-function readPlans(pairs: string[], known: Set<string>): Map<string, PlanJson> {
-  const plans = new Map<string, PlanJson>();
-  for (const pair of pairs) {
-    const match = /^([^=]+)=(.+)$/.exec(pair);
-    if (!match) throw new UsageError(`--plan: ${JSON.stringify(pair)} is not allowed. Expected <environment>=<file from terraform show -json>.`);
-    const [, env, file] = match;
-    if (!known.has(env)) throw new UsageError(`--plan: ${JSON.stringify(env)} is not allowed. It is not a reviewed environment (${[...known].join(", ")}).`);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-      throw new UsageError(`--plan: ${JSON.stringify(file)} cannot be read: ${(e as Error).message}`);
-    }
-    try {
-      const plan = JSON.parse(text);
-      if (typeof plan !== "object" || plan === null || !("format_version" in plan)) throw new Error("no format_version");
-      plans.set(env, plan);
-    } catch (e) {
-      throw new UsageError(`--plan: ${JSON.stringify(file)} is not the JSON of \`terraform show -json <plan>\` (${(e as Error).message}).`);
-    }
+  for (const r of reviews) {
+    for (const f of r.findings.filter((f) => f.severity === "error")) io.stderr(`error: ${r.environment}: ${f.message}\n`);
+    for (const f of (r.key?.flags ?? []).filter((f) => f.severity === "error")) io.stderr(`error: ${r.environment}: ${f.message}\n`);
   }
-  return plans;
+  return reviewExitCode(reviews);
 }
 
-/** Runs terraform in a synthesized stack's directory; the plan JSON, or why it failed. */
-function terraformPlan(dir: string): PlanJson | string {
+function usage(io: Io, message: string): number {
+  io.stderr(`error: ${message}\n`);
+  return 2;
+}
+
+/** The worst of a review in a few words, for the line that says where it was written. */
+function headline(review: EnvironmentReview): string {
+  if (review.failure) return `  (!! ${review.failure.what === "synth" ? "the app does not synthesize" : "terraform plan failed"})`;
+  if (review.key?.destroyOrReplace) return `  (!! the plan would ${review.key.destroyOrReplace} the data key)`;
+  return "";
+}
+
+/**
+ * The names to review, as a JSON array: this change's environments, or, when its file does not
+ * load, the base's (each is then reported as not synthesizing, rather than no review at all).
+ */
+function listEnvironments(configFile: string, base: string | undefined, io: Io): number {
+  let names: string[];
+  try {
+    names = loadEnvironments(configFile).map((e) => e.name);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (base === undefined) return usage(io, `--list: the environments file does not load, and there is no --base to take the names from:\n${e.message}`);
+    try {
+      names = readBase(base, configFile).map((b) => b.name);
+    } catch (b) {
+      if (b instanceof BaseError || b instanceof ConfigError) return usage(io, `--list: the environments file does not load (${e.message.split("\n")[0]}), nor does the base: ${b.message}`);
+      throw b;
+    }
+    io.stderr(`note: the environments file does not load; listing the base's environments\n`);
+  }
+  io.stdout(JSON.stringify(names) + "\n");
+  return 0;
+}
+
+/** `<env>=<file>` pairs of one option; an environment twice, or one not reviewed, is a usage error. */
+function pairs(option: string, values: string[], known: Set<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const pair of values) {
+    const match = /^([^=]+)=(.+)$/.exec(pair);
+    if (!match) throw new UsageError(`${option}: ${JSON.stringify(pair)} is not allowed. Expected <environment>=<file>.`);
+    const [, env, file] = match;
+    if (!known.has(env)) throw new UsageError(`${option}: ${JSON.stringify(env)} is not allowed. It is not a reviewed environment (${[...known].join(", ")}).`);
+    const earlier = out.get(env);
+    if (earlier !== undefined) throw new UsageError(`${option} ${env}=${file}: ${env} has one already (${option} ${env}=${earlier}); give each environment one.`);
+    out.set(env, file);
+  }
+  return out;
+}
+
+/** Runs terraform in a synthesized stack's directory: the plan JSON, or why it failed. */
+function terraformPlan(dir: string): unknown | string {
   const run = (args: string[]) => spawnSync("terraform", args, { cwd: dir, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   for (const args of [["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-lock=false", "-out=review.tfplan"]]) {
     const result = run(args);
     if (result.error) return `terraform is not available: ${result.error.message}`;
-    if (result.status !== 0) return `terraform ${args[0]} failed:\n${result.stderr}`;
+    if (result.status !== 0) return `terraform ${args[0]} failed:\n${result.stderr}${result.stdout}`;
   }
   const shown = run(["show", "-json", "review.tfplan"]);
   if (shown.status !== 0) return `terraform show failed:\n${shown.stderr}`;
-  return JSON.parse(shown.stdout) as PlanJson;
+  return JSON.parse(shown.stdout);
 }
 
 /** The command-line entry (`npm run review`, through scripts/run.js). */

@@ -319,6 +319,30 @@ export function keyStateResource(attributes: Record<string, unknown> = {}): Stat
   };
 }
 
+/** The alias as `terraform import` records it, pointing at the seed's key. */
+export function aliasStateResource(name = "alias/mavik-data-kms-key"): StateResource {
+  return {
+    mode: "managed",
+    type: "aws_kms_alias",
+    name: "mavik_data_key",
+    provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+    instances: [
+      {
+        schema_version: 0,
+        attributes: {
+          id: name,
+          name,
+          name_prefix: "",
+          arn: `arn:aws:kms:us-east-1:167067248318:${name}`,
+          target_key_id: SEED_KEY_ID,
+          target_key_arn: `arn:aws:kms:us-east-1:167067248318:key/${SEED_KEY_ID}`,
+        },
+        dependencies: ["aws_kms_key.mavik_data_key"],
+      },
+    ],
+  };
+}
+
 /** A state file holding the key as `terraform import` would record it. */
 export function stateWithKey(attributes: Record<string, unknown>): object {
   return stateFile([keyStateResource(attributes)]);

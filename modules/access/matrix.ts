@@ -69,14 +69,24 @@ export interface AccessMatrix {
 
 /** The principal standing for "any other principal of this account" (a role the policy does not name). */
 export const OTHER_PRINCIPAL = (key: KeyFacts) => `arn:${key.partition}:iam::${key.account}:role/any-other-principal`;
-/** The principal standing for "a principal of another account". */
-export const OUTSIDE_PRINCIPAL = (key: KeyFacts) => `arn:${key.partition}:iam::${key.account === "111111111111" ? "222222222222" : "111111111111"}:role/any-principal`;
+/**
+ * The principal standing for "a principal of another account": one of an account that neither the
+ * key nor any of `policies` names, so a statement for a named partner account does not answer for
+ * every other account.
+ */
+export function OUTSIDE_PRINCIPAL(key: KeyFacts, ...policies: readonly PolicyDocument[]): string {
+  const named = new Set([key.account, ...policies.flatMap((p) => JSON.stringify(p).match(/\d{12}/g) ?? [])]);
+  let account = 111111111111;
+  while (named.has(String(account).padStart(12, "0"))) account = (account + 111111111111) % 1e12;
+  return `arn:${key.partition}:iam::${String(account).padStart(12, "0")}:role/any-principal`;
+}
 
 /**
  * Rows: every principal the policy names (accounts as their root), then "any other principal of
- * this account" and "a principal of another account". Columns: {@link ACTION_GROUPS}.
+ * this account" and "a principal of another account" (of an account neither `policy` nor `others`
+ * names). Columns: {@link ACTION_GROUPS}.
  */
-export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date): AccessMatrix {
+export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date, others: readonly PolicyDocument[] = []): AccessMatrix {
   const named = new Map<string, MatrixRow>();
   for (const statement of policy.Statement) {
     for (const id of awsPrincipals(statement).filter((p) => p !== "*")) {
@@ -88,7 +98,7 @@ export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date):
   const rows: MatrixRow[] = [
     ...named.values(),
     { label: "any other principal of this account", principal: OTHER_PRINCIPAL(key) },
-    { label: "a principal of another account", principal: OUTSIDE_PRINCIPAL(key) },
+    { label: "a principal of another account", principal: OUTSIDE_PRINCIPAL(key, policy, ...others) },
   ];
   const cells = rows.map((row) => ACTION_GROUPS.map((group) => matrixCell(policy, key, row.principal, group, now)));
   return { key, columns: ACTION_GROUPS, rows, cells };

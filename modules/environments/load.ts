@@ -23,6 +23,11 @@ export function loadEnvironments(file: string): EnvironmentConfig[] {
         : `config: "${shown}" is not allowed. It cannot be read: ${(e as Error).message}`,
     );
   }
+  return parseEnvironments(text, shown);
+}
+
+/** Checks the text of an environments file; `shown` names it in messages (a path, or `<ref>:<path>`). */
+export function parseEnvironments(text: string, shown: string): EnvironmentConfig[] {
   let data: unknown;
   try {
     data = JSON.parse(text);

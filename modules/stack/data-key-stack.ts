@@ -6,7 +6,7 @@ import { partitionOf, validateRegion } from "../common/validate";
 import { DataKey } from "../data-key/data-key";
 import { EnvironmentConfig } from "../environments/environment";
 import { AwsProvider, Construct, TerraformOutput, TerraformStack } from "../platform";
-import { configureRemoteState } from "../state/remote-state";
+import { configureRemoteState, stateKey } from "../state/remote-state";
 import { bindConfiguredResources } from "./resources";
 
 /** The construct id of the data key, and so its Terraform addresses: `aws_kms_key.mavik_data_key`. */
@@ -56,6 +56,13 @@ export class DataKeyStack extends TerraformStack {
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value, description });
     }
+    // Which environment, account, region and state object this stack is: constant, so a saved
+    // plan carries it (`terraform show -json` has no backend), and the review refuses a plan made
+    // for another environment or state.
+    new TerraformOutput(this, "stack_identity", {
+      value: stackIdentity(environment),
+      description: "The environment, account, region and state object of this stack (the review checks plans against it).",
+    });
     if (environment.audit) {
       new KeyAudit(this, "audit", {
         dataKey: this.dataKey,
@@ -75,4 +82,26 @@ export class DataKeyStack extends TerraformStack {
     this.encryptionFindings = enforceEncryption(this, this.dataKey);
     super.prepareStack();
   }
+}
+
+/** What a stack says it is, in its `stack_identity` output. */
+export interface StackIdentity {
+  readonly environment: string;
+  readonly account_id: string;
+  readonly region: string;
+  readonly state_bucket: string;
+  readonly state_key: string;
+  readonly state_region: string;
+}
+
+/** The `stack_identity` output of an environment's stack. */
+export function stackIdentity(environment: EnvironmentConfig): StackIdentity {
+  return {
+    environment: environment.name,
+    account_id: environment.accountId,
+    region: environment.region,
+    state_bucket: environment.state.bucket,
+    state_key: stateKey(environment.state, environment.name),
+    state_region: environment.state.region,
+  };
 }

@@ -23,7 +23,7 @@ export const wildcardPrincipal: Rule<PolicySubject> = {
   description: 'No Allow statement for the principal "*" lets a principal of another account use or manage the key.',
   check(subject) {
     const key = keyFacts(subject);
-    const outsider = requestPrincipal(OUTSIDE_PRINCIPAL(key));
+    const outsider = requestPrincipal(OUTSIDE_PRINCIPAL(key, subject.policy));
     const context = directCallContext(outsider, key, subject.now);
     const findings: Finding[] = [];
     subject.policy.Statement.forEach((s, i) => {

@@ -1,0 +1,354 @@
+/**
+ * The review of one environment and its markdown: what changes first (the plan, its flags, the
+ * policy and access diffs, moves), then the findings and bound resources, then the full access
+ * matrix folded away. One legend; statements as S1, S2 …; conditions as footnotes; every line
+ * short enough to read in a pull request.
+ */
+import {
+  AccessMatrix,
+  accessMatrix,
+  checkPolicy,
+  Clause,
+  composeKeyPolicy,
+  DATA_KEY_ID,
+  describeClause,
+  EnvironmentConfig,
+  Finding,
+  keyFacts,
+  MatrixCell,
+  partitionOf,
+  PolicyDocument,
+  PolicySubject,
+  sidOf,
+} from "../../modules";
+import { resolvePrincipal } from "../../modules/key-policy/principal";
+import { AccessChange, Flag, KeyPlan, keyPlan } from "./diff";
+import { Move } from "./moves";
+import { KEY_ADDRESS, Plan } from "./plan";
+
+export interface PlanSummary {
+  /** Where the numbers come from. */
+  readonly source: "terraform plan" | "synthesized configuration";
+  readonly add: number;
+  readonly change: number;
+  readonly import: number;
+  readonly destroy: number;
+}
+
+export interface BoundResource {
+  readonly service: "s3" | "dynamodb" | "secretsmanager" | "lambda";
+  readonly name: string;
+  readonly address: string;
+  readonly existing: boolean;
+}
+
+/** Why there is no plan to read: the app did not synthesize, or terraform plan failed. */
+export interface Failure {
+  readonly what: "synth" | "plan";
+  /** The error, or the end of Terraform's output. */
+  readonly output: string;
+}
+
+export interface EnvironmentReview {
+  readonly environment: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly alias: string;
+  readonly failure?: Failure;
+  readonly plan?: PlanSummary;
+  readonly key?: KeyPlan;
+  readonly moves: readonly Move[];
+  readonly findings: readonly Finding[];
+  readonly bound: readonly BoundResource[];
+  /** The synthesized key policy the matrix and findings are of. */
+  readonly policy?: PolicyDocument;
+  readonly matrix?: AccessMatrix;
+}
+
+type StackJson = Record<string, any>;
+
+const KEY_REF = "${" + KEY_ADDRESS + ".arn}";
+
+/** The policy subject of an environment's synthesized key, as the rules see it at synth. */
+function subjectOf(environment: EnvironmentConfig, stack: StackJson): PolicySubject {
+  const key = stack.resource.aws_kms_key[DATA_KEY_ID];
+  const partition = partitionOf(environment.region);
+  const { administrators } = composeKeyPolicy({ ...environment, partition });
+  return {
+    policy: JSON.parse(key.policy) as PolicyDocument,
+    accountId: environment.accountId,
+    partition,
+    region: environment.region,
+    keyArn: environment.existingKeyId ? `arn:${partition}:kms:${environment.region}:${environment.accountId}:key/${environment.existingKeyId}` : undefined,
+    administrators,
+    deployer: environment.deployer === undefined ? undefined : resolvePrincipal("deployer", environment.deployer, { accountId: environment.accountId, partition }),
+    rotation: { enabled: key.enable_key_rotation === true, periodInDays: key.rotation_period_in_days, expectedPeriodInDays: environment.rotationPeriodInDays ?? 365 },
+  };
+}
+
+/** The review of one environment from its synthesized stack and, when there is one, its plan. */
+export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJson, plan?: Plan, moves: readonly Move[] = []): EnvironmentReview {
+  const subject = subjectOf(environment, stack);
+  const order = { error: 0, warning: 1, info: 2 };
+  return {
+    environment: environment.name,
+    accountId: environment.accountId,
+    region: environment.region,
+    alias: stack.resource.aws_kms_alias[DATA_KEY_ID].name,
+    plan: plan ? summarizePlan(plan) : summarizeSynthesized(stack),
+    key: plan ? keyPlan(plan, keyFacts(subject)) : undefined,
+    moves,
+    findings: [...checkPolicy(subject)].sort((a, b) => order[a.severity] - order[b.severity]),
+    bound: boundResources(stack),
+    policy: subject.policy,
+    matrix: accessMatrix(subject.policy, keyFacts(subject)),
+  };
+}
+
+/** The review of an environment whose app did not synthesize, or whose plan failed. */
+export function failedReview(environment: Pick<EnvironmentConfig, "name" | "accountId" | "region" | "alias">, failure: Failure, moves: readonly Move[] = []): EnvironmentReview {
+  return { environment: environment.name, accountId: environment.accountId, region: environment.region, alias: environment.alias ?? "", failure, moves, findings: [], bound: [] };
+}
+
+/** Counts as `terraform plan` prints them. */
+export function summarizePlan(plan: Plan): PlanSummary {
+  const count = (test: (actions: readonly string[], importing: boolean) => boolean) =>
+    (plan.resource_changes ?? []).filter((rc) => test(rc.change.actions, rc.change.importing !== undefined && rc.change.importing !== null)).length;
+  return {
+    source: "terraform plan",
+    add: count((a) => a.includes("create")),
+    change: count((a) => a.includes("update")),
+    import: count((_a, importing) => importing),
+    destroy: count((a) => a.includes("delete")),
+  };
+}
+
+/** Without a plan: every resource not imported is to add; nothing is known to change or go. */
+export function summarizeSynthesized(stack: StackJson): PlanSummary {
+  const resources = Object.values(stack.resource ?? {}).reduce((n: number, byName: any) => n + Object.keys(byName).length, 0);
+  const imports = (stack.import ?? []).length;
+  return { source: "synthesized configuration", add: resources - imports, change: 0, import: imports, destroy: 0 };
+}
+
+/** The resources whose encryption references the data key's ARN, as Terraform will read them. */
+export function boundResources(stack: StackJson): BoundResource[] {
+  const imported = new Set<string>((stack.import ?? []).map((i: { to: string }) => i.to));
+  const resources = stack.resource ?? {};
+  const bucketNames = new Map<string, string>(Object.entries(resources.aws_s3_bucket ?? {}).map(([n, b]: [string, any]) => [n, b.bucket]));
+  const rows: BoundResource[] = [];
+  const add = (
+    service: BoundResource["service"],
+    type: string,
+    pick: (r: any) => string | undefined,
+    name: (r: any) => string,
+    existing: (address: string, name: string) => boolean = (address) => imported.has(address),
+  ) => {
+    for (const [tfName, r] of Object.entries<any>(resources[type] ?? {})) {
+      if (pick(r) !== KEY_REF) continue;
+      const address = `${type}.${tfName}`;
+      rows.push({ service, name: name(r), address, existing: existing(address, name(r)) });
+    }
+  };
+  const stackBuckets = new Set(bucketNames.values());
+  add(
+    "s3",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    (r) => r.rule?.[0]?.apply_server_side_encryption_by_default?.kms_master_key_id,
+    (r) => bucketNames.get(/^\$\{aws_s3_bucket\.([^.]+)\./.exec(r.bucket)?.[1] ?? "") ?? r.bucket,
+    // A configuration for a bucket the stack does not create is for an existing bucket.
+    (_address, name) => !stackBuckets.has(name),
+  );
+  add("dynamodb", "aws_dynamodb_table", (r) => r.server_side_encryption?.kms_key_arn, (r) => r.name);
+  add("secretsmanager", "aws_secretsmanager_secret", (r) => r.kms_key_id, (r) => r.name);
+  add("lambda", "aws_lambda_function", (r) => r.kms_key_arn, (r) => r.function_name);
+  return rows;
+}
+
+/** 1 when the review holds an error (a failure, a key at risk, an error finding or move); otherwise 0. */
+export function reviewExitCode(reviews: readonly EnvironmentReview[]): number {
+  return reviews.some(
+    (r) =>
+      r.failure !== undefined ||
+      (r.key?.flags ?? []).some((f) => f.severity === "error") ||
+      r.findings.some((f) => f.severity === "error") ||
+      r.moves.some((m) => m.severity === "error"),
+  )
+    ? 1
+    : 0;
+}
+
+/** The marker the pull-request workflow finds its own comment by. */
+export function commentMarker(environment: string): string {
+  return `<!-- mavik-data-key-review:${environment} -->`;
+}
+
+const LEGEND = [
+  "**allowed**: by the key policy alone · IAM: if the principal's own IAM policy allows too (the key policy delegates to its account) · —: denied",
+  "when [n]: allowed only when condition [n] holds · unless [n]: denied when it holds · partly: some actions of the column, as listed",
+];
+
+/**
+ * Statement references and condition footnotes shared by one report's tables. Statements are
+ * numbered in policy order (the planned policy, then the statements the change removes), so S3 is
+ * the third statement wherever it appears; the legend is printed once, where a table first needs it.
+ */
+class Notes {
+  private readonly refs = new Map<string, string>();
+  private readonly removed = new Set<string>();
+  private readonly conditions = new Map<string, number>();
+  private legendShown = false;
+  private listedSids = 0;
+  private listedConditions = 0;
+
+  constructor(policy: PolicyDocument | undefined, before?: PolicyDocument) {
+    policy?.Statement.forEach((s, i) => this.sid(sidOf(s, i)));
+    before?.Statement.forEach((s, i) => {
+      const sid = sidOf(s, i);
+      if (this.refs.has(sid)) return;
+      this.sid(sid);
+      this.removed.add(sid);
+    });
+  }
+
+  sid(sid: string): string {
+    if (!this.refs.has(sid)) this.refs.set(sid, `S${this.refs.size + 1}`);
+    return this.refs.get(sid)!;
+  }
+
+  condition(clauses: readonly Clause[]): string {
+    const text = clauses.map(describeClause).join(" and ");
+    if (!this.conditions.has(text)) this.conditions.set(text, this.conditions.size + 1);
+    return `[${this.conditions.get(text)}]`;
+  }
+
+  /** The legend and statements the first time; later, only what was not listed yet. */
+  legend(): string[] {
+    const lines: string[] = [];
+    if (!this.legendShown) lines.push("", ...LEGEND);
+    this.legendShown = true;
+    const sids = [...this.refs].slice(this.listedSids);
+    if (sids.length) lines.push("", ...sids.map(([sid, ref]) => `- ${ref} “${sid}”${this.removed.has(sid) ? " (removed by this change)" : ""}`));
+    const conditions = [...this.conditions].slice(this.listedConditions);
+    if (conditions.length) lines.push("", ...conditions.map(([text, n]) => `- [${n}] ${text}`));
+    this.listedSids = this.refs.size;
+    this.listedConditions = this.conditions.size;
+    return lines;
+  }
+
+  /** A cell in a few characters: `allowed S3`, `IAM S1`, `—`, `when [2] S5`, `… unless [1] S7`. */
+  cell(cell: MatrixCell): string {
+    const refs = (sids: readonly string[]) => sids.map((s) => this.sid(s)).join(",");
+    const unless = cell.deniedWhen.map((d) => ` unless ${this.condition(d.when)} ${this.sid(d.sid)}`).join("");
+    const when = cell.allowedWhen.map((g) => `${g.effect === "iam" ? "IAM " : ""}when ${this.condition(g.when)} ${this.sid(g.sid)}`).join("; ");
+    switch (cell.effect) {
+      case "allow":
+        return `**allowed** ${refs(cell.sids)}${unless}`;
+      case "iam":
+        return `IAM ${refs(cell.sids)}${when ? `; alone ${when}` : ""}${unless}`;
+      case "deny":
+        if (cell.reason === "explicit") return `denied ${refs(cell.sids)}`;
+        if (cell.reason === "cross-account") return "— (cross-account)";
+        return when ? `${when}${unless}` : "—";
+      default:
+        return `partly: ${Object.entries(cell.byAction)
+          .filter(([, d]) => d.effect !== "deny" || d.conditionalGrants.length > 0)
+          .map(([action, d]) => {
+            const name = action.replace(/^kms:/, "");
+            if (d.effect === "deny") return `${name} ${d.conditionalGrants.map((g) => `when ${this.condition(g.when)} ${this.sid(g.sid)}`).join("; ")}`;
+            return `${name} ${d.effect === "allow" ? "**allowed**" : "IAM"} ${refs(d.sids)}`;
+          })
+          .join(", ")}`;
+    }
+  }
+}
+
+/** `arn:aws:iam::<key account>:role/x` as `role/x`; another account's as `<account>:role/x`. */
+function shortPrincipal(label: string, account: string): string {
+  return label.replace(new RegExp(`^arn:aws[a-z-]*:iam::${account}:`), "").replace(/^arn:aws[a-z-]*:iam::(\d{12}):/, "$1:");
+}
+
+/** The review as markdown, fit to post as a pull-request comment. */
+export function reviewMarkdown(review: EnvironmentReview): string {
+  const lines: string[] = [commentMarker(review.environment), `## Data key review: \`${review.environment}\``, ""];
+  lines.push(`\`${review.alias || "(alias unknown)"}\` in account ${review.accountId}, ${review.region}.`, "");
+  const errors = (review.key?.flags ?? []).filter((f) => f.severity === "error");
+  for (const f of errors) lines.push(`**⛔ ${f.message} Do not merge.**`, "");
+  if (review.failure) lines.push(...failureLines(review.failure), "");
+  for (const m of review.moves.filter((m) => m.severity === "error")) lines.push(`**⛔ ${m.message}**`, "");
+
+  if (review.plan) lines.push(...planLines(review), "");
+  const notes = new Notes(review.key ? (review.key.policyAfter ?? review.policy) : review.policy, review.key?.policyBefore);
+  if (review.key) lines.push(...policyLines(review.key), "", ...accessLines(review.key.access, notes, review.accountId), "");
+  const warnings = review.moves.filter((m) => m.severity === "warning");
+  if (warnings.length) lines.push("### Environments", "", ...warnings.map((m) => `- **warning**: ${m.message}`), "");
+
+  lines.push("### Findings", "");
+  if (review.findings.length === 0) lines.push("None.");
+  for (const f of review.findings) lines.push(`- **${f.severity}** \`${f.rule}\`: ${f.message}`);
+  lines.push("", "### Resources bound to the key", "");
+  if (review.bound.length === 0) lines.push(review.failure ? "Unknown: there is no synthesized stack." : "None.");
+  else {
+    lines.push("| service | name | address | existing |", "|---|---|---|---|");
+    for (const b of review.bound) lines.push(`| ${b.service} | \`${b.name}\` | \`${b.address}\` | ${b.existing ? "adopted" : "new"} |`);
+  }
+  if (review.matrix) lines.push("", ...matrixLines(review.matrix, notes, review.accountId));
+  return lines.join("\n") + "\n";
+}
+
+function failureLines(failure: Failure): string[] {
+  const refused = /Instance cannot be destroyed/.test(failure.output) && new RegExp(`${KEY_ADDRESS.replace(".", "\\.")} has\\s+lifecycle\\.prevent_destroy`).test(failure.output.replace(/\s+/g, " "));
+  const head =
+    failure.what === "synth"
+      ? "**⛔ The app does not synthesize, so nothing was planned. Do not merge until it does.**"
+      : refused
+        ? `**⛔ This change would DESTROY or REPLACE the data key \`${KEY_ADDRESS}\`: Terraform refused the plan (lifecycle.prevent_destroy). Every byte encrypted under it would be lost. Do not merge.**`
+        : "**⛔ terraform plan failed, so nothing below comes from a plan. Do not merge until it plans.**";
+  const tail = failure.output.trimEnd().split("\n").slice(-40);
+  return [head, "", `<details><summary>${failure.what === "synth" ? "The error" : "Terraform's output (its last 40 lines)"}</summary>`, "", "```text", ...tail, "```", "", "</details>"];
+}
+
+function planLines(review: EnvironmentReview): string[] {
+  const p = review.plan!;
+  const lines = [
+    "### What changes",
+    "",
+    "| to add | to change | to import | to destroy |",
+    "|---|---|---|---|",
+    `| ${p.add} | ${p.change} | ${p.import} | ${p.destroy} |`,
+    "",
+    p.source === "terraform plan" ? "_From `terraform plan`._" : "_From the synthesized configuration (no plan): every resource not imported counts as new; changes are unknown._",
+  ];
+  const warnings = (review.key?.flags ?? []).filter((f: Flag) => f.severity === "warning");
+  if (warnings.length) lines.push("", ...warnings.map((f) => `- **warning**: ${f.message}`));
+  return lines;
+}
+
+function policyLines(key: KeyPlan): string[] {
+  const lines = ["### Key policy", ""];
+  if (key.policyUnknown) return [...lines, "The new policy is known only after apply; nothing can be compared."];
+  if (!key.policyBefore) return [...lines, key.destroyOrReplace === "destroy" ? "The key and its policy would be destroyed." : "A new key: every statement is new (see the matrix)."];
+  if (!key.policyAfter) return [...lines, "The key and its policy would be destroyed."];
+  if (key.statements.length === 0) return [...lines, `The key policy does not change${key.importing ? " (the live policy is the one synthesized)" : ""}.`];
+  for (const s of key.statements) {
+    lines.push(`- **${s.kind}** “${s.sid}”`);
+    for (const d of s.details) lines.push(`  - ${d}`);
+  }
+  return lines;
+}
+
+function accessLines(changes: readonly AccessChange[], notes: Notes, account: string): string[] {
+  const lines = ["### Who can use the key: what changes", ""];
+  if (changes.length === 0) return [...lines, "Nobody gains or loses access."];
+  lines.push("| principal | what | before | after |", "|---|---|---|---|");
+  for (const c of changes) lines.push(`| \`${shortPrincipal(c.principal, account)}\` | ${c.column} | ${notes.cell(c.before)} | ${notes.cell(c.after)} |`);
+  lines.push(...notes.legend());
+  return lines;
+}
+
+function matrixLines(matrix: AccessMatrix, notes: Notes, account: string): string[] {
+  const lines = ["<details><summary>Who can use the key (the whole matrix)</summary>", ""];
+  lines.push(`| principal | ${matrix.columns.map((c) => c.label).join(" | ")} |`, `|---|${matrix.columns.map(() => "---").join("|")}|`);
+  matrix.rows.forEach((row, r) => lines.push(`| \`${shortPrincipal(row.label, account)}\` | ${matrix.cells[r].map((c) => notes.cell(c)).join(" | ")} |`));
+  lines.push(...notes.legend(), "", "</details>");
+  return lines;
+}
