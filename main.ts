@@ -10,7 +10,8 @@
  * API, as an outside app would.
  */
 import * as path from "path";
-import { buildApp, ConfigError } from "./modules";
+import { ConfigError } from "./modules/index";
+import { buildApp } from "./app";
 
 export { buildApp };
 

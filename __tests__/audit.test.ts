@@ -14,7 +14,7 @@ import {
   KeyAuditProps,
   lockout,
   POLICY_RULES,
-} from "../modules";
+} from "../modules/index";
 import { REPO, synthApp } from "./support/synth";
 
 const ACCOUNT = "167067248318";
@@ -38,6 +38,9 @@ function build(audit: Partial<KeyAuditProps> = {}) {
       name: "mavik-data-key-prod",
       alerts: { subscriptions: [{ protocol: "email", endpoint: "security@mavik.example" }] },
       configRule: true,
+      // The names DataKeyStack gives its audit (its addresses since the first version).
+      terraformName: "mavik_data_key",
+      outputPrefix: "",
       ...audit,
     });
   });
@@ -199,4 +202,63 @@ test("an environment turns audit on in environments.json", () => {
     "aws_kms_key", "aws_sns_topic", "aws_sns_topic_policy", "aws_sns_topic_subscription",
   ]);
   expect(Object.keys(json.audited.resource.aws_sns_topic_subscription)).toEqual(["mavik_data_key_alerts_0", "mavik_data_key_alerts_1"]);
+  // The app's stacks keep the names they have always had: no address moves, no output renamed.
+  for (const type of ["aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_sns_topic", "aws_sns_topic_policy"]) {
+    expect(Object.keys(json.audited.resource[type])).toEqual(["mavik_data_key_alerts"]);
+  }
+  expect(Object.keys(json.audited.resource.aws_config_config_rule)).toEqual(["mavik_data_key_rotation"]);
+  expect(Object.keys(json.audited.output).filter((o) => /alerts|rotation/.test(o)).sort()).toEqual(["alerts_rule_name", "alerts_topic_arn", "rotation_config_rule_name"]);
+});
+
+describe("names from the construct id", () => {
+  const twoAudits = () =>
+    JSON.parse(
+      Testing.synthScope((scope) => {
+        const key = new DataKey(scope, "mavik_data_key", SEED);
+        for (const id of ["security", "compliance"]) {
+          new KeyAudit(scope, id, { dataKey: key, accountId: ACCOUNT, region: "us-east-1", name: `mavik-${id}`, alerts: { subscriptions: [{ protocol: "email", endpoint: "security@mavik.example" }] }, configRule: true });
+        }
+      }),
+    );
+
+  test("two audits in one stack keep every rule, target, topic, policy, subscription and output", () => {
+    const json = twoAudits();
+    for (const type of ["aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_sns_topic", "aws_sns_topic_policy"]) {
+      expect(Object.keys(json.resource[type]).sort()).toEqual(["compliance_alerts", "security_alerts"]);
+    }
+    expect(Object.keys(json.resource.aws_sns_topic_subscription).sort()).toEqual(["compliance_alerts_0", "security_alerts_0"]);
+    expect(Object.keys(json.resource.aws_config_config_rule).sort()).toEqual(["compliance_rotation", "security_rotation"]);
+    // One key-policy statement for both rules.
+    const statement = JSON.parse(json.resource.aws_kms_key.mavik_data_key.policy).Statement.filter((st: { Sid?: string }) => st.Sid === EVENTS_SID);
+    expect(statement.map((st: { Condition: unknown }) => st.Condition)).toEqual([
+      { ArnEquals: { "aws:SourceArn": [`arn:aws:events:us-east-1:${ACCOUNT}:rule/mavik-security-alerts`, `arn:aws:events:us-east-1:${ACCOUNT}:rule/mavik-compliance-alerts`] } },
+    ]);
+    expect(Object.keys(json.output).sort()).toEqual([
+      "compliance_alerts_rule_name",
+      "compliance_alerts_topic_arn",
+      "compliance_rotation_config_rule_name",
+      "security_alerts_rule_name",
+      "security_alerts_topic_arn",
+      "security_rotation_config_rule_name",
+    ]);
+  });
+
+  test("two audits given one Terraform name: an error naming both construct paths, at the second", () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const key = new DataKey(scope, "mavik_data_key", SEED);
+        for (const id of ["a", "b"]) new KeyAudit(scope, id, { dataKey: key, accountId: ACCOUNT, region: "us-east-1", name: `mavik-${id}`, configRule: true, terraformName: "audit" });
+      }),
+    ).toThrow(
+      "aws_config_config_rule.audit_rotation: stack/b/config-rule would be written under the Terraform name stack/a/config-rule holds, and Terraform would keep only one of them. " +
+        "Give one of the constructs another id (the id is the Terraform name), or put them in different stacks.",
+    );
+  });
+
+  test.each<[string, Partial<KeyAuditProps>, string]>([
+    ["a terraformName that is not a Terraform name", { terraformName: "1audit" }, 'audit terraformName: "1audit" is not allowed. A Terraform name: a letter or _ first, then letters, digits, _ or -.'],
+    ["an outputPrefix that is not the start of one", { outputPrefix: "a b" }, 'audit outputPrefix: "a b" is not allowed. Empty, or the start of a Terraform name.'],
+  ])("%s", (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
 });

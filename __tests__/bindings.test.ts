@@ -5,7 +5,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { DataKey, DataKeyProps } from "../modules";
+import { DataKey, DataKeyProps } from "../modules/index";
 
 const PROPS: DataKeyProps = { accountId: "167067248318", administrators: ["user/mavik-deployer"], users: ["role/MavikLambdaRole"] };
 const KEY_ARN = "${aws_kms_key.mavik_data_key.arn}";

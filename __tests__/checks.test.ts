@@ -16,7 +16,7 @@ import {
   rotation,
   servicePrincipalSource,
   wildcardPrincipal,
-} from "../modules";
+} from "../modules/index";
 import { CORPUS } from "./fixtures/policy-corpus";
 import { SEED_POLICY } from "./support/synth";
 

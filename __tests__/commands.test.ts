@@ -73,7 +73,7 @@ describe("synthesis needs no Terraform", () => {
 describe("no stale bundle after an edit", () => {
   // A copy of the app's sources beside the real node_modules, so the edit touches nothing here.
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-edit-"));
-  for (const entry of ["main.ts", "modules", "scripts", "environments.json", "tsconfig.json", "package.json"]) {
+  for (const entry of ["main.ts", "app", "modules", "scripts", "environments.json", "tsconfig.json", "package.json"]) {
     fs.cpSync(path.join(REPO, entry), path.join(copy, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(copy, "node_modules"));

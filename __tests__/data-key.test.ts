@@ -1,7 +1,7 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { TerraformOutput, Testing } from "cdktf";
-import { DataKey, DataKeyProps } from "../modules";
+import { DataKey, DataKeyProps } from "../modules/index";
 
 const SEED: DataKeyProps = {
   accountId: "167067248318",

@@ -5,26 +5,13 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { Aspects, TerraformResource, TerraformStack, Testing } from "cdktf";
+import { App, Aspects, TerraformResource, TerraformStack, Testing } from "cdktf";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  App,
-  DataKey,
-  DataKeyStack,
-  dynamodbTableCmk,
-  EncryptionEnforcement,
-  enforceEncryption,
-  EnvironmentConfig,
-  exemptFromEncryption,
-  lambdaEnvCmk,
-  loadEnvironments,
-  Rule,
-  s3BucketEncrypted,
-  secretCmk,
-} from "../modules";
-import type { EncryptionSubject } from "../modules";
+import { DataKey, dynamodbTableCmk, EncryptionEnforcement, enforceEncryption, exemptFromEncryption, lambdaEnvCmk, Rule, s3BucketEncrypted, secretCmk } from "../modules/index";
+import { DataKeyStack, EnvironmentConfig, loadEnvironments } from "../app";
+import type { EncryptionSubject } from "../modules/index";
 import { resolveString } from "../modules/platform";
 import { MULTI_CONFIG } from "./support/synth";
 

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, EnvironmentConfig, loadEnvironments, selectEnvironments } from "../modules";
+import { ConfigError } from "../modules/index";
+import { EnvironmentConfig, loadEnvironments, selectEnvironments } from "../app";
 import { buildApp } from "../main";
 import { MULTI_CONFIG, SHIPPED_CONFIG } from "./support/synth";
 

@@ -21,7 +21,7 @@ import {
   PolicyStatement,
   requestPrincipal,
   RequestContext,
-} from "../modules";
+} from "../modules/index";
 import { asList } from "../modules/key-policy/document";
 import { parseDate, parseOperator } from "../modules/access/conditions";
 import { ACCOUNT, CORPUS, KEY_ARN, OTHER, REGION } from "./fixtures/policy-corpus";

@@ -14,7 +14,7 @@ import {
   PolicyStatement,
   requestPrincipal,
   RequestContext,
-} from "../modules";
+} from "../modules/index";
 import { evaluateClause } from "../modules/access/conditions";
 import { CORPUS, KEY_ARN } from "./fixtures/policy-corpus";
 import { SEED_POLICY } from "./support/synth";

@@ -11,7 +11,7 @@ import {
   policiesEquivalent,
   PolicyStatement,
   Sids,
-} from "../modules";
+} from "../modules/index";
 import { SEED_POLICY } from "./support/synth";
 
 const SEED: KeyPolicyProps = {

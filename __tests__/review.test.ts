@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { runReview, USAGE } from "../cli/review";
 import { boundResources, summarizeSynthesized } from "../cli/review/report";
-import { EnvironmentConfig } from "../modules";
+import { EnvironmentConfig } from "../app";
 import { REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
 import { aliasStateResource, keyStateResource, offlineCopy, StateResource, stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
 

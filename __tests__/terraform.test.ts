@@ -7,7 +7,8 @@
  * for the refusals (`prevent_destroy`). Same assertions per environment, a fifth of the CPU.
  */
 import * as path from "path";
-import { buildKeyPolicy, eventsStatement, loadEnvironments, normalizePolicy, partitionOf } from "../modules";
+import { buildKeyPolicy, eventsStatement, normalizePolicy, partitionOf } from "../modules/index";
+import { loadEnvironments } from "../app";
 import { build as adoptExisting } from "../examples/adopt-existing/main";
 import { build as minimalKey } from "../examples/minimal-key/main";
 import { build as severalEnvironments } from "../examples/several-environments/main";

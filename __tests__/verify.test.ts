@@ -14,7 +14,8 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { runVerify, table } from "../cli/verify";
 import { createClients, READ_ONLY_COMMANDS, send } from "../cli/verify/commands";
-import { composeKeyPolicy, loadEnvironments } from "../modules";
+import { composeKeyPolicy } from "../modules/index";
+import { loadEnvironments } from "../app";
 import { REPO, SEED_POLICY, SHIPPED_CONFIG } from "./support/synth";
 
 const CONFIG = path.join(REPO, "__tests__", "fixtures", "environments.resources.json");

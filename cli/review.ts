@@ -11,7 +11,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildApp, ConfigError, EnvironmentConfig, loadEnvironments, selectEnvironments } from "../modules";
+import { ConfigError } from "../modules/index";
+import { buildApp, EnvironmentConfig, loadEnvironments, selectEnvironments } from "../app";
 import { CommandIo, parseCommandLine } from "./options";
 import { BaseError, environmentMoves, Move, readBase } from "./review/moves";
 import { checkPlan, Plan, PlanInputError, readPlan } from "./review/plan";

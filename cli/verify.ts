@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run verify -- --env <name>` (bin: mavik-verify): seed §5 as one command, against a
+ * `npm run verify -- --env <name>`: seed §5 as one command, against a
  * deployed environment, read-only.
  *
  *   --env <name>          the environment (required)
@@ -13,7 +13,8 @@
  * throttling past retries) or bad input.
  */
 import * as path from "path";
-import { ConfigError, loadEnvironments, selectEnvironments } from "../modules";
+import { ConfigError } from "../modules/index";
+import { loadEnvironments, selectEnvironments } from "../app";
 import { CommandIo, parseCommandLine } from "./options";
 import { ClientOptions, Clients, createClients } from "./verify/commands";
 import { verifyEnvironment } from "./verify/checks";
@@ -69,7 +70,7 @@ export function table(results: readonly CheckResult[]): string {
   return line(["STATUS", "CHECK", "TARGET", "REASON"]) + rows.map(line).join("");
 }
 
-/** The command-line entry (`npm run verify`, through scripts/run.js; bin mavik-verify). */
+/** The command-line entry (`npm run verify`, through scripts/run.js). */
 export function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   return runVerify(argv, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
 }

@@ -2,15 +2,21 @@
  * @mavik/data-key: the public API. Consumers import from here only; the folders behind it
  * follow the seed's sections (§2 data-key, §3 key-policy, state, checks).
  */
-export { ConfigError } from "./common/errors";
+export { ConfigError, invalid, missing, notAllowed } from "./common/errors";
 export { ALERT_EVENTS, alertEventPattern, EVENTS_SID, eventsStatement, KeyAudit } from "./audit/key-audit";
 export type { KeyAuditProps } from "./audit/key-audit";
 export { validateSubscriptions } from "./audit/subscriptions";
 export type { AlertSubscription } from "./audit/subscriptions";
-export { partitionOf } from "./common/validate";
+export { partitionOf, validateAccountId, validateBucketName, validateRegion, validateTableName } from "./common/validate";
 export { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./data-key/alias";
 export { DataKey } from "./data-key/data-key";
-export type { BindOptions, DataKeyProps } from "./data-key/data-key";
+export type { DataKeyProps } from "./data-key/data-key";
+export { DataKeyBase } from "./data-key/data-key-base";
+export type { BindOptions, IDataKey } from "./data-key/data-key-base";
+export type { KeyArnOptions, RemoteStateOutputs } from "./data-key/references";
+export { DECRYPT_ACTIONS, ENCRYPT_ACTIONS, GENERATE_DATA_KEY_ACTIONS } from "./grants/grant";
+export type { GrantOptions, RoleTarget } from "./grants/grant";
+export { checkTerraformNames, claimTerraformName, terraformNameClashes } from "./common/names";
 export { addressOf, dynamodbBinder, lambdaBinder, s3Binder, secretsmanagerBinder, terraformName } from "./bindings";
 export type { Binder, BoundService, BucketTarget, EncryptionKey, KeyBinding } from "./bindings";
 export {
@@ -25,8 +31,6 @@ export {
   secretCmk,
 } from "./checks/encryption";
 export type { EncryptionSubject, EnforcedKey } from "./checks/encryption";
-export type { BucketConfig, FunctionCode, FunctionConfig, ResourcesConfig, SecretConfig, TableConfig } from "./stack/resources";
-export { bindConfiguredResources } from "./stack/resources";
 export {
   ADMIN_ACTIONS,
   GRANT_ACTIONS,
@@ -47,8 +51,9 @@ export { directCallContext, RequestContext } from "./access/context";
 export type { ContextValue, KeyFacts } from "./access/context";
 export { requestPrincipal } from "./access/principals";
 export type { RequestPrincipal } from "./access/principals";
+export { resolvePrincipal } from "./key-policy/principal";
 export type { PrincipalRef } from "./key-policy/principal";
-export { normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
+export { asList, normalizePolicy, policiesEquivalent, renderPolicy } from "./key-policy/document";
 export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
 export { kmsActions, matchingKmsActions, statementCovers } from "./key-policy/actions";
 export { enforce, failOnErrors } from "./checks/finding";
@@ -71,10 +76,4 @@ export {
 export type { PolicySubject } from "./checks/policy";
 export { configureRemoteState, stateKey } from "./state/remote-state";
 export type { RemoteStateConfig, StateLocking } from "./state/remote-state";
-export { loadEnvironments, parseEnvironments, selectEnvironments, validateEnvironments } from "./environments/load";
-export type { EnvironmentConfig, EnvironmentsFile } from "./environments/environment";
-export { DATA_KEY_ID, DataKeyStack, stackIdentity } from "./stack/data-key-stack";
-export type { StackIdentity } from "./stack/data-key-stack";
-export { buildApp } from "./stack/build-app";
-export type { BuildOptions } from "./stack/build-app";
-export { App } from "./platform";
+export { importInto, movedFrom } from "./platform";

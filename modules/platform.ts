@@ -8,16 +8,19 @@
  * Provider classes are imported by deep path: the package root loads every AWS resource
  * binding (~1,500 files) and makes synth several times slower.
  */
-import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformRemoteState, TerraformResource, TerraformStack, TerraformVariable, Token, Tokenization } from "cdktf";
 import type { Construct as ConstructType, IConstruct } from "constructs";
 
-export { Annotations, App, Fn, S3Backend, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
-export type { IAspect } from "cdktf";
+export { Annotations, App, DataTerraformRemoteStateS3, Fn, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+export type { DataTerraformRemoteStateS3Config, IAspect } from "cdktf";
 export { Construct } from "constructs";
 export type { IConstruct } from "constructs";
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 export { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+export { DataAwsKmsAlias } from "@cdktf/provider-aws/lib/data-aws-kms-alias";
+export { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+export { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 export { ConfigConfigRule } from "@cdktf/provider-aws/lib/config-config-rule";
@@ -89,4 +92,17 @@ export function importInto(resource: TerraformResource, id: string): void {
 export function movedFrom(resource: TerraformResource, from: string): void {
   const to = `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
   new StackBlock(resource, "moved", "moved", { to, from }, { to: hcl(to, "reference"), from: hcl(from, "reference") }, resource);
+}
+
+/**
+ * The Terraform address an element is written under in its stack: `aws_kms_key.x`,
+ * `data.aws_kms_alias.x`, `output.x`, `var.x`; undefined for providers, backends and the rest.
+ */
+export function terraformAddress(element: TerraformElement): string | undefined {
+  if (TerraformResource.isTerraformResource(element)) return `${element.terraformResourceType}.${element.friendlyUniqueId}`;
+  if (element instanceof TerraformDataSource) return `data.${element.terraformResourceType}.${element.friendlyUniqueId}`;
+  if (element instanceof TerraformRemoteState) return `data.terraform_remote_state.${element.friendlyUniqueId}`;
+  if (TerraformOutput.isTerraformOutput(element)) return `output.${element.friendlyUniqueId}`;
+  if (element instanceof TerraformVariable) return `var.${element.friendlyUniqueId}`;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run docs`: docs/API.md from the JSDoc of modules/ (TypeDoc), then one last line that
+ * `npm run docs`: modules/API.md (shipped in the package) from the JSDoc of modules/ (TypeDoc), then one last line that
  * records what it was made from: a hash of every input (the module sources, the TypeDoc and
  * TypeScript configs, the versions of TypeDoc, its markdown plugin, TypeScript and the packages
  * whose types the reference shows) and a hash of the page itself.
@@ -16,8 +16,8 @@ const fs = require("fs");
 const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
-const PAGE = path.join(ROOT, "docs", "API.md");
-const CONFIGS = ["typedoc.json", "tsconfig.json", "tsconfig.build.json"];
+const PAGE = path.join(ROOT, "modules", "API.md");
+const CONFIGS = ["typedoc.json", "tsconfig.json", path.join("modules", "tsconfig.json")];
 const PACKAGES = ["typedoc", "typedoc-plugin-markdown", "typescript", "cdktf", "constructs", "@cdktf/provider-aws"];
 const STAMP = /<!-- npm run docs: inputs sha256:([0-9a-f]{64}), page sha256:([0-9a-f]{64}) -->\n$/;
 

@@ -9,7 +9,7 @@
  */
 import * as path from "path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../../modules";
+import type { PolicyDocument } from "../../modules/index";
 
 const dir = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
 /* eslint-disable @typescript-eslint/no-require-imports */

@@ -280,9 +280,29 @@ export const SEED_KEY_ID = "cb424700-0dd0-4dcb-a77d-13af16579270";
 /** One resource of a state file. */
 export type StateResource = Record<string, unknown>;
 
-/** A state file holding `resources`. */
-export function stateFile(resources: readonly StateResource[]): object {
-  return { version: 4, terraform_version: "1.11.4", serial: 1, lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90", outputs: {}, resources };
+/** A state file holding `resources`, and string `outputs` (what terraform_remote_state reads). */
+export function stateFile(resources: readonly StateResource[], outputs: Record<string, string> = {}): object {
+  return {
+    version: 4,
+    terraform_version: "1.11.4",
+    serial: 1,
+    lineage: "0b7e1f0c-5d8a-4a51-9c1e-6f3b2d4a7e90",
+    outputs: Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, { value, type: "string" }])),
+    resources,
+  };
+}
+
+/**
+ * A copy of a stack whose `terraform_remote_state` data sources (CDKTF's cross-stack references,
+ * `DataKey.fromRemoteState`) read the local state file `statePath` instead of S3.
+ */
+export function localRemoteState(stack: Record<string, any>, statePath: string): Record<string, any> {
+  const copy = JSON.parse(JSON.stringify(stack));
+  for (const remote of Object.values<Record<string, unknown>>(copy.data?.terraform_remote_state ?? {})) {
+    remote.backend = "local";
+    remote.config = { path: statePath };
+  }
+  return copy;
 }
 
 /** The data key as `terraform import` records it: the seed's live key, with `attributes` changed. */

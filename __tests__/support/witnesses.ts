@@ -3,9 +3,9 @@
  * conditions of a key policy's statements, built from the policy's own values. The direct call's
  * context decides what it knows (the caller, TLS, time); witnesses fill in only what it does not.
  */
-import { ContextValue, parseOperator, PolicyDocument, RequestContext } from "../../modules";
+import { ContextValue, parseOperator, PolicyDocument, RequestContext } from "../../modules/index";
 import { asList } from "../../modules/key-policy/document";
-import type { Clause } from "../../modules";
+import type { Clause } from "../../modules/index";
 import { parseCidr, parseDate, parseNumber, splitVariables } from "../../modules/access/conditions";
 
 const UNMATCHED = "zz-unmatched";

@@ -6,6 +6,7 @@
 import {
   ACTION_GROUPS,
   accessMatrix,
+  asList,
   describeClause,
   KeyFacts,
   matrixCell,
@@ -13,8 +14,7 @@ import {
   PolicyDocument,
   PolicyStatement,
   sidOf,
-} from "../../modules";
-import { asList } from "../../modules/key-policy/document";
+} from "../../modules/index";
 import { ALIAS_ADDRESS, changeOf, KEY_ADDRESS, Plan, unknownAfter } from "./plan";
 
 export interface StatementChange {

@@ -8,7 +8,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_ALIAS, EnvironmentConfig, parseEnvironments, stateKey } from "../../modules";
+import { DEFAULT_ALIAS, stateKey } from "../../modules/index";
+import { EnvironmentConfig, parseEnvironments } from "../../app";
 
 export interface Move {
   readonly severity: "error" | "warning";

@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import { z } from "zod";
-import { DATA_KEY_ID, EnvironmentConfig, stackIdentity, StackIdentity } from "../../modules";
+import { DATA_KEY_ID, EnvironmentConfig, stackIdentity, StackIdentity } from "../../app";
 
 export class PlanInputError extends Error {}
 

@@ -4,24 +4,23 @@
  * matrix folded away. One legend; statements as S1, S2 …; conditions as footnotes; every line
  * short enough to read in a pull request.
  */
+import { DATA_KEY_ID, EnvironmentConfig } from "../../app";
 import {
   AccessMatrix,
   accessMatrix,
   checkPolicy,
   Clause,
   composeKeyPolicy,
-  DATA_KEY_ID,
   describeClause,
-  EnvironmentConfig,
   Finding,
   keyFacts,
   MatrixCell,
   partitionOf,
   PolicyDocument,
   PolicySubject,
+  resolvePrincipal,
   sidOf,
-} from "../../modules";
-import { resolvePrincipal } from "../../modules/key-policy/principal";
+} from "../../modules/index";
 import { AccessChange, Flag, KeyPlan, keyPlan } from "./diff";
 import { Move } from "./moves";
 import { KEY_ADDRESS, Plan } from "./plan";

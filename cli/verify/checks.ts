@@ -9,7 +9,8 @@ import {
 import { GetFunctionConfigurationCommandOutput } from "@aws-sdk/client-lambda";
 import { GetBucketEncryptionCommandOutput } from "@aws-sdk/client-s3";
 import { DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
-import { composeKeyPolicy, DEFAULT_ALIAS, EnvironmentConfig, normalizePolicy, partitionOf, PolicyDocument } from "../../modules";
+import { composeKeyPolicy, DEFAULT_ALIAS, normalizePolicy, partitionOf, PolicyDocument } from "../../modules/index";
+import { EnvironmentConfig } from "../../app";
 import { Clients, READ_ONLY_COMMANDS as C, send } from "./commands";
 import { cannotCheck, CheckResult } from "./outcome";
 

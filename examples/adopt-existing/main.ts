@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { App } from "cdktf";
-import { buildApp } from "@mavik/data-key";
+import { buildApp } from "../../app";
 
 export function build(outdir?: string): App {
   return buildApp({ configFile: path.join(__dirname, "environments.json"), outdir }).app;

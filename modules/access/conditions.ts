@@ -12,6 +12,7 @@
  *   `${$}`) resolve in String and ARN operators, where the reference allows them; a value whose
  *   variable the request lacks (and has no default) matches nothing.
  */
+import { editDistance } from "../common/edit-distance";
 import { RequestContext } from "./context";
 
 /** One operator and key of a Condition block, with its values as written. */
@@ -405,15 +406,3 @@ function bool(value: boolean): Truth {
   return value ? TRUE : FALSE;
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}

@@ -1,7 +1,9 @@
+import { terraformName } from "../bindings/binding";
 import { invalid } from "../common/errors";
+import { claimTerraformName } from "../common/names";
 import { partitionOf, validateAccountId, validateRegion } from "../common/validate";
 import { DataKey } from "../data-key/data-key";
-import { PolicyStatement } from "../key-policy/document";
+import { asList, PolicyStatement } from "../key-policy/document";
 import {
   CloudwatchEventRule,
   CloudwatchEventTarget,
@@ -11,6 +13,7 @@ import {
   SnsTopic,
   SnsTopicPolicy,
   SnsTopicSubscription,
+  TerraformElement,
   TerraformOutput,
 } from "../platform";
 import { AlertSubscription, validateSubscriptions } from "./subscriptions";
@@ -40,6 +43,18 @@ export interface KeyAuditProps {
    * `[A-Za-z0-9_.-]`.
    */
   readonly name: string;
+  /**
+   * The Terraform names of its resources: `<terraformName>_alerts` (rule, target, topic, topic
+   * policy), `<terraformName>_alerts_<n>` (subscriptions), `<terraformName>_rotation`.
+   * @default - the construct id, as a Terraform name
+   */
+  readonly terraformName?: string;
+  /**
+   * Put before its outputs' names: `<outputPrefix>alerts_topic_arn`, `<outputPrefix>alerts_rule_name`,
+   * `<outputPrefix>rotation_config_rule_name`.
+   * @default - `<terraformName>_`
+   */
+  readonly outputPrefix?: string;
   /**
    * The EventBridge rule on CloudTrail management events for this key and its SNS topic.
    * @default - no alerts
@@ -78,7 +93,8 @@ export function alertEventPattern(keyArn: string): Record<string, unknown> {
 /**
  * Audit of the data key (seed §6): an EventBridge rule that notifies an SNS topic within minutes
  * of a destructive call on the key, and optionally the AWS Config rule for rotation. Outputs
- * `alerts_topic_arn`, `alerts_rule_name` and `rotation_config_rule_name`.
+ * `<prefix>alerts_topic_arn`, `<prefix>alerts_rule_name` and `<prefix>rotation_config_rule_name`.
+ * Its Terraform names come from its id, so two audits in one stack do not overwrite each other.
  */
 export class KeyAudit extends Construct {
   public readonly rule?: CloudwatchEventRule;
@@ -90,6 +106,16 @@ export class KeyAudit extends Construct {
     validateAccountId("accountId", props.accountId);
     validateRegion("region", props.region);
     if (!/^[A-Za-z0-9_.-]{1,48}$/.test(props.name)) invalid("audit name", props.name, "Allowed: 1 to 48 letters, digits and _.- characters.");
+    const base = props.terraformName ?? terraformName(id);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(base)) invalid("audit terraformName", base, "A Terraform name: a letter or _ first, then letters, digits, _ or -.");
+    const outputPrefix = props.outputPrefix ?? `${base}_`;
+    if (!/^([A-Za-z_][A-Za-z0-9_-]*)?$/.test(outputPrefix)) invalid("audit outputPrefix", outputPrefix, "Empty, or the start of a Terraform name.");
+    /** Gives `element` its Terraform name, and claims it in the stack. */
+    const named = <T extends TerraformElement>(element: T, name: string): T => {
+      element.overrideLogicalId(name);
+      claimTerraformName(element);
+      return element;
+    };
     const partition = partitionOf(props.region);
 
     if (props.alerts) {
@@ -100,17 +126,14 @@ export class KeyAudit extends Construct {
       const ruleArn = `arn:${partition}:events:${props.region}:${props.accountId}:rule/${ruleName}`;
       const encrypt = props.alerts.encryptTopic ?? true;
 
-      const topic = new SnsTopic(this, "topic", { name: ruleName, kmsMasterKeyId: encrypt ? props.dataKey.keyArn : undefined });
-      topic.overrideLogicalId("mavik_data_key_alerts");
-      const rule = new CloudwatchEventRule(this, "rule", {
+      const topic = named(new SnsTopic(this, "topic", { name: ruleName, kmsMasterKeyId: encrypt ? props.dataKey.keyArn : undefined }), `${base}_alerts`);
+      const rule = named(new CloudwatchEventRule(this, "rule", {
         name: ruleName,
         description: "Destructive calls on the Mavik data key: disable, schedule deletion, re-policy, rotation off, alias changes.",
         eventPattern: Fn.jsonencode(alertEventPattern(props.dataKey.keyArn)),
-      });
-      rule.overrideLogicalId("mavik_data_key_alerts");
-      const target = new CloudwatchEventTarget(this, "target", { rule: rule.name, arn: topic.arn, targetId: "sns" });
-      target.overrideLogicalId("mavik_data_key_alerts");
-      const topicPolicy = new SnsTopicPolicy(this, "topic-policy", {
+      }), `${base}_alerts`);
+      named(new CloudwatchEventTarget(this, "target", { rule: rule.name, arn: topic.arn, targetId: "sns" }), `${base}_alerts`);
+      named(new SnsTopicPolicy(this, "topic-policy", {
         arn: topic.arn,
         policy: Fn.jsonencode({
           Version: "2012-10-17",
@@ -125,42 +148,44 @@ export class KeyAudit extends Construct {
             },
           ],
         }),
-      });
-      topicPolicy.overrideLogicalId("mavik_data_key_alerts");
+      }), `${base}_alerts`);
       subscriptions.forEach((s, i) => {
-        const subscription = new SnsTopicSubscription(this, `subscription-${i}`, { topicArn: topic.arn, protocol: s.protocol, endpoint: s.endpoint });
-        subscription.overrideLogicalId(`mavik_data_key_alerts_${i}`);
+        named(new SnsTopicSubscription(this, `subscription-${i}`, { topicArn: topic.arn, protocol: s.protocol, endpoint: s.endpoint }), `${base}_alerts_${i}`);
       });
-      if (encrypt) props.dataKey.addStatements(eventsStatement(ruleArn));
-      new TerraformOutput(this, "topic-arn", { value: topic.arn, description: "The SNS topic for alerts on the data key." }).overrideLogicalId("alerts_topic_arn");
-      new TerraformOutput(this, "rule-name", { value: rule.name, description: "The EventBridge rule that raises them." }).overrideLogicalId("alerts_rule_name");
+      if (encrypt) {
+        // One statement for every audit's rule: a second audit widens it rather than repeating its Sid.
+        const existing = props.dataKey.policy.Statement.find((st) => st.Sid === EVENTS_SID)?.Condition?.ArnEquals?.["aws:SourceArn"];
+        props.dataKey.putStatement(eventsStatement(...(existing === undefined ? [] : asList(existing)), ruleArn));
+      }
+      named(new TerraformOutput(this, "topic-arn", { value: topic.arn, description: "The SNS topic for alerts on the data key." }), `${outputPrefix}alerts_topic_arn`);
+      named(new TerraformOutput(this, "rule-name", { value: rule.name, description: "The EventBridge rule that raises them." }), `${outputPrefix}alerts_rule_name`);
       this.rule = rule;
       this.topic = topic;
     }
 
     if (props.configRule) {
-      this.configRule = new ConfigConfigRule(this, "config-rule", {
+      this.configRule = named(new ConfigConfigRule(this, "config-rule", {
         name: `${props.name}-rotation`,
         description: "AWS Config: customer-managed KMS keys rotate automatically (seed §6).",
         source: { owner: "AWS", sourceIdentifier: "CMK_BACKING_KEY_ROTATION_ENABLED" },
         maximumExecutionFrequency: "TwentyFour_Hours",
-      });
-      this.configRule.overrideLogicalId("mavik_data_key_rotation");
-      new TerraformOutput(this, "config-rule-name", { value: this.configRule.name, description: "The AWS Config rule for key rotation." }).overrideLogicalId(
-        "rotation_config_rule_name",
+      }), `${base}_rotation`);
+      named(
+        new TerraformOutput(this, "config-rule-name", { value: this.configRule.name, description: "The AWS Config rule for key rotation." }),
+        `${outputPrefix}rotation_config_rule_name`,
       );
     }
   }
 }
 
-/** Lets EventBridge use the key for the encrypted topic, for this rule only. */
-export function eventsStatement(ruleArn: string): PolicyStatement {
+/** Lets EventBridge use the key for the encrypted topics, for these rules only. */
+export function eventsStatement(...ruleArns: string[]): PolicyStatement {
   return {
     Sid: EVENTS_SID,
     Effect: "Allow",
     Principal: { Service: "events.amazonaws.com" },
     Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
     Resource: "*",
-    Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+    Condition: { ArnEquals: { "aws:SourceArn": ruleArns.length === 1 ? ruleArns[0] : ruleArns } },
   };
 }

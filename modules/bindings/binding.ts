@@ -1,10 +1,10 @@
-import { Construct, TerraformResource, Token } from "../platform";
+import { Construct, IConstruct, TerraformResource, Token } from "../platform";
 
 /** The four services of seed §2.2 and §4 whose data the key protects. */
 export type BoundService = "s3" | "dynamodb" | "secretsmanager" | "lambda";
 
-/** What the data key must offer a binding: its ARN, and a scope for helper resources. */
-export interface EncryptionKey extends Construct {
+/** What the data key must offer a binding: its ARN. */
+export interface EncryptionKey extends IConstruct {
   /** The key ARN (never the alias ARN). */
   readonly keyArn: string;
 }
@@ -32,8 +32,14 @@ export interface Binder<T> {
   readonly call: string;
   /** The resource's identity for "bound twice": its AWS name, else its Terraform address. */
   identify(target: T): string;
-  /** Sets the encryption, creating helper resources in `key`'s scope where needed. */
-  apply(key: EncryptionKey, target: T, existing: boolean): KeyBinding;
+  /** The construct the binding changes, when the target is one; the binding lands in its stack. */
+  construct(target: T): Construct | undefined;
+  /**
+   * Sets the encryption. Helper resources (S3's encryption configuration) go into `scope`: the
+   * target itself when it is a construct, so they sit in its stack beside it and reference the
+   * key across stacks, never the other way round.
+   */
+  apply(key: EncryptionKey, target: T, existing: boolean, scope: Construct): KeyBinding;
 }
 
 /** `aws_dynamodb_table.orders` */

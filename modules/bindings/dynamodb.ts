@@ -9,6 +9,7 @@ export const dynamodbBinder: Binder<DynamodbTable> = {
   service: "dynamodb",
   call: "encryptTable",
   identify: (table) => `dynamodb:${literal(table.nameInput) ?? addressOf(table)}`,
+  construct: (table) => table,
   apply(key, table, existing) {
     table.putServerSideEncryption({ enabled: true, kmsKeyArn: key.keyArn });
     const address = addressOf(table);

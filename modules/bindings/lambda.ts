@@ -10,6 +10,7 @@ export const lambdaBinder: Binder<LambdaFunction> = {
   service: "lambda",
   call: "encryptFunction",
   identify: (fn) => `lambda:${literal(fn.functionNameInput) ?? addressOf(fn)}`,
+  construct: (fn) => fn,
   apply(key, fn, existing) {
     fn.kmsKeyArn = key.keyArn;
     const address = addressOf(fn);

@@ -1,3 +1,4 @@
+import { claimTerraformName } from "../common/names";
 import { validateBucketName } from "../common/validate";
 import { S3Bucket, S3BucketEncryption } from "../platform";
 import { addressOf, Binder, literal, terraformName } from "./binding";
@@ -20,11 +21,12 @@ export const s3Binder: Binder<BucketTarget> = {
     const name = typeof target === "string" ? target : literal(target.bucketInput);
     return `s3:${name ?? addressOf(target as S3Bucket)}`;
   },
-  apply(key, target, existing) {
+  construct: (target) => (typeof target === "string" ? undefined : target),
+  apply(key, target, existing, scope) {
     if (typeof target === "string") validateBucketName("encryptBucket", target);
     const name = typeof target === "string" ? target : literal(target.bucketInput);
     const logicalId = typeof target === "string" ? terraformName(target) : target.friendlyUniqueId;
-    const encryption = new S3BucketEncryption(key, `bucket-encryption-${logicalId}`, {
+    const encryption = new S3BucketEncryption(scope, typeof target === "string" ? `bucket-encryption-${logicalId}` : "data-key-encryption", {
       bucket: typeof target === "string" ? target : target.id,
       rule: [
         {
@@ -34,6 +36,7 @@ export const s3Binder: Binder<BucketTarget> = {
       ],
     });
     encryption.overrideLogicalId(logicalId);
+    claimTerraformName(encryption);
     const address = addressOf(encryption);
     return { service: "s3", name: name ?? address, address, existing, resource: encryption };
   },

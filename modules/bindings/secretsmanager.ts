@@ -11,6 +11,7 @@ export const secretsmanagerBinder: Binder<SecretsmanagerSecret> = {
   service: "secretsmanager",
   call: "encryptSecret",
   identify: (secret) => `secretsmanager:${literal(secret.nameInput) ?? addressOf(secret)}`,
+  construct: (secret) => secret,
   apply(key, secret, existing) {
     secret.kmsKeyId = key.keyArn;
     const address = addressOf(secret);

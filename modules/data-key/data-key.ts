@@ -1,28 +1,17 @@
-import { Binder, KeyBinding } from "../bindings/binding";
-import { dynamodbBinder } from "../bindings/dynamodb";
-import { lambdaBinder } from "../bindings/lambda";
-import { BucketTarget, s3Binder } from "../bindings/s3";
-import { secretsmanagerBinder } from "../bindings/secretsmanager";
+import { KeyFacts } from "../access/context";
 import { invalid } from "../common/errors";
+import { claimTerraformName } from "../common/names";
 import { isToken, validateIntegerRange } from "../common/validate";
 import { failOnErrors, Finding } from "../checks/finding";
-import { checkPolicy, PolicySubject } from "../checks/policy";
+import { checkPolicy, keyFacts, PolicySubject } from "../checks/policy";
 import { partitionOf } from "../common/validate";
 import { PolicyDocument, PolicyStatement, renderPolicy } from "../key-policy/document";
 import { composeKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
 import { PrincipalRef, resolvePrincipal } from "../key-policy/principal";
-import {
-  Construct,
-  DynamodbTable,
-  importInto,
-  KmsAlias,
-  KmsKey,
-  LambdaFunction,
-  movedFrom,
-  S3BucketEncryption,
-  SecretsmanagerSecret,
-} from "../platform";
+import { Construct, DataTerraformRemoteStateS3Config, importInto, KmsAlias, KmsKey, movedFrom } from "../platform";
 import { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./alias";
+import { DataKeyBase, IDataKey } from "./data-key-base";
+import { keyFromAlias, keyFromArn, keyFromRemoteState, KeyArnOptions, RemoteStateOutputs } from "./references";
 
 export interface DataKeyProps extends KeyPolicyProps {
   /**
@@ -91,7 +80,28 @@ export interface DataKeyProps extends KeyPolicyProps {
  * principal forms exactly, is checked (size, Sids, actions, lockout) on the very bytes Terraform
  * receives, and is known at synth time, so `terraform plan` shows it in full.
  */
-export class DataKey extends Construct {
+export class DataKey extends DataKeyBase {
+  /**
+   * A key that exists, by its ARN (a literal or a reference). With `aliasName`, the alias name
+   * and ARN are known too.
+   */
+  public static fromKeyArn(scope: Construct, id: string, keyArn: string, options?: KeyArnOptions): IDataKey {
+    return keyFromArn(scope, id, keyArn, options);
+  }
+
+  /** A key that exists, by its alias: the `aws_kms_alias` data source, read at plan time. */
+  public static fromAlias(scope: Construct, id: string, aliasName: string): IDataKey {
+    return keyFromAlias(scope, id, aliasName);
+  }
+
+  /**
+   * The key of another stack, from that stack's outputs (`key_arn`, `key_id`, `alias_name`,
+   * `alias_arn`) in its S3 state: `terraform_remote_state`, configured as that stack's backend.
+   */
+  public static fromRemoteState(scope: Construct, id: string, state: DataTerraformRemoteStateS3Config, outputs?: RemoteStateOutputs): IDataKey {
+    return keyFromRemoteState(scope, id, state, outputs);
+  }
+
   /** The key's id (a UUID), as a Terraform reference. */
   public readonly keyId: string;
   /** The key's ARN. Bind resources to this, never to the alias ARN. */
@@ -105,7 +115,6 @@ export class DataKey extends Construct {
   /** The underlying resources, for escape hatches. */
   public readonly key: KmsKey;
   public readonly alias: KmsAlias;
-  private readonly bound = new Map<string, KeyBinding>();
   private document: PolicyDocument;
   private readonly policySubject: Omit<PolicySubject, "policy">;
 
@@ -153,9 +162,11 @@ export class DataKey extends Construct {
       lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
     this.key.overrideLogicalId(id);
+    claimTerraformName(this.key);
 
     this.alias = new KmsAlias(this, "alias", { name: alias, targetKeyId: this.key.keyId });
     this.alias.overrideLogicalId(id);
+    claimTerraformName(this.alias);
 
     if (props.existingKeyId !== undefined) {
       importInto(this.key, props.existingKeyId);
@@ -170,6 +181,11 @@ export class DataKey extends Construct {
     this.aliasArn = this.alias.arn;
   }
 
+  /** The key policy and what the evaluator knows of the key: grants are checked against it. */
+  public keyPolicyFacts(): { readonly policy: PolicyDocument; readonly facts: KeyFacts } {
+    return { policy: this.document, facts: keyFacts({ ...this.policySubject, policy: this.document }) };
+  }
+
   /** The key policy: the seed's statements by role, then any added ones. */
   public get policy(): PolicyDocument {
     return this.document;
@@ -180,65 +196,24 @@ export class DataKey extends Construct {
    * topic, say). The policy rules run again; an error fails synth here.
    */
   public addStatements(...statements: PolicyStatement[]): void {
-    const next = { ...this.document, Statement: [...this.document.Statement, ...statements] };
+    this.setPolicy([...this.document.Statement, ...statements]);
+  }
+
+  /**
+   * Replaces the statement with `statement`'s Sid, or appends it when there is none: for
+   * constructs that widen a statement they added (a second audit's rule). The rules run again.
+   */
+  public putStatement(statement: PolicyStatement): void {
+    const at = statement.Sid === undefined ? -1 : this.document.Statement.findIndex((s) => s.Sid === statement.Sid);
+    this.setPolicy(at < 0 ? [...this.document.Statement, statement] : this.document.Statement.map((s, i) => (i === at ? statement : s)));
+  }
+
+  private setPolicy(statements: PolicyStatement[]): void {
+    const next = { ...this.document, Statement: statements };
     this.findings = failOnErrors(checkPolicy({ ...this.policySubject, policy: next }));
     this.document = next;
     this.key.policy = renderPolicy(next);
   }
-
-  /** Every resource bound to this key, in the order bound. */
-  public get bindings(): KeyBinding[] {
-    return [...this.bound.values()];
-  }
-
-  /**
-   * The one way a resource is bound to the key; the `encrypt*` methods are shortcuts for it.
-   * Binding the same resource twice is an error naming the first binding.
-   */
-  public bind<T>(binder: Binder<T>, target: T, options: BindOptions = {}): KeyBinding {
-    const identity = binder.identify(target);
-    const earlier = this.bound.get(identity);
-    if (earlier) {
-      invalid(binder.call, earlier.name, `It is bound to the data key already (${earlier.address}); bind each resource once.`);
-    }
-    const binding = binder.apply(this, target, options.existing ?? false);
-    this.bound.set(identity, binding);
-    return binding;
-  }
-
-  /**
-   * S3 default encryption with this key and an S3 Bucket Key (seed §4.2), for a bucket of the
-   * stack or an existing bucket's name. Only objects written afterwards use the key.
-   */
-  public encryptBucket(bucket: BucketTarget, options?: BindOptions): S3BucketEncryption {
-    return this.bind(s3Binder, bucket, options).resource as S3BucketEncryption;
-  }
-
-  /** DynamoDB encryption at rest with this key's ARN (seed §4.3). */
-  public encryptTable(table: DynamodbTable, options?: BindOptions): DynamodbTable {
-    this.bind(dynamodbBinder, table, options);
-    return table;
-  }
-
-  /** Secrets Manager encryption with this key (seed §4.1); no new secret version is written. */
-  public encryptSecret(secret: SecretsmanagerSecret, options?: BindOptions): SecretsmanagerSecret {
-    this.bind(secretsmanagerBinder, secret, options);
-    return secret;
-  }
-
-  /** Lambda environment variables encrypted with this key (seed §4.4). */
-  public encryptFunction(fn: LambdaFunction, options?: BindOptions): LambdaFunction {
-    this.bind(lambdaBinder, fn, options);
-    return fn;
-  }
-}
-
-export interface BindOptions {
-  /**
-   * The resource existed before this stack (it is adopted through an `import` block).
-   * @default false
-   */
-  readonly existing?: boolean;
 }
 
 function validateMovedFrom(movedFrom: DataKeyProps["movedFrom"]): void {

@@ -1,4 +1,4 @@
-import { distance } from "fastest-levenshtein";
+import { editDistance } from "../common/edit-distance";
 import { asList, PolicyStatement } from "./document";
 import { KMS_ACTION_TABLE } from "./kms-actions.generated";
 
@@ -41,7 +41,7 @@ export function closestKmsAction(action: string): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of kmsActions()) {
-    const d = distance(action.toLowerCase(), candidate.toLowerCase());
+    const d = editDistance(action.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return bestDistance <= 3 ? best : undefined;

@@ -13,10 +13,11 @@ export type { EncryptionSubject } from "./subject";
 /** Every sensitive resource of seed §2.2 uses the data key. */
 export const ENCRYPTION_RULES: readonly Rule<EncryptionSubject>[] = [s3BucketEncrypted, dynamodbTableCmk, secretCmk, lambdaEnvCmk];
 
-/** The key the rules hold resources to. */
+/** The key the rules hold resources to: a `DataKey`, a reference to one, or its ARNs. */
 export interface EnforcedKey {
   readonly keyArn: string;
-  readonly aliasArn: string;
+  /** When known, a resource naming the alias ARN instead of the key ARN is reported as such. */
+  readonly aliasArn?: string;
 }
 
 /**
@@ -27,7 +28,7 @@ export function enforceEncryption(scope: Construct, key: EnforcedKey): Finding[]
   const subject: EncryptionSubject = {
     scope,
     keyArn: resolveString(scope, key.keyArn)!,
-    aliasArn: resolveString(scope, key.aliasArn)!,
+    aliasArn: resolveString(scope, key.aliasArn),
     resources: stackResources(scope),
   };
   return [...enforce(ENCRYPTION_RULES, subject), ...exemptionFindings(subject)];

@@ -10,7 +10,7 @@ export interface EncryptionSubject {
   /** The data key's ARN as Terraform reads it: `${aws_kms_key.<name>.arn}`. */
   readonly keyArn: string;
   /** The data key's alias ARN as Terraform reads it; it must not stand where the key ARN is required. */
-  readonly aliasArn: string;
+  readonly aliasArn?: string;
   readonly resources: readonly TerraformResource[];
 }
 
@@ -58,7 +58,7 @@ export function keyProblem(raw: string | undefined, subject: EncryptionSubject, 
   const value = resolveString(subject.scope, raw);
   if (value === subject.keyArn) return undefined;
   if (value === undefined || value === "") return `it uses the AWS managed key ${managed}, not the data key`;
-  if (value === subject.aliasArn) return "it names the alias ARN where the key ARN is required (a plan diff on every run)";
+  if (subject.aliasArn !== undefined && value === subject.aliasArn) return "it names the alias ARN where the key ARN is required (a plan diff on every run)";
   if (value.startsWith("${")) return `it references another key, ${value}`;
   if (/(^|:)alias\/aws\//.test(value)) return `it names the AWS managed key ${JSON.stringify(value)}`;
   if (/(^|:)alias\//.test(value)) return `it names the alias ${JSON.stringify(value)} where the key ARN is required`;

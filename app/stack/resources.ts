@@ -1,8 +1,5 @@
-import { terraformName } from "../bindings/binding";
-import { invalid, missing } from "../common/errors";
-import { validateBucketName, validateTableName } from "../common/validate";
-import { DataKey } from "../data-key/data-key";
-import { Construct, DynamodbTable, importInto, LambdaFunction, S3Bucket, SecretsmanagerSecret } from "../platform";
+import { DataKey, importInto, invalid, missing, terraformName, validateBucketName, validateTableName } from "../../modules/index";
+import { Construct, DynamodbTable, LambdaFunction, S3Bucket, SecretsmanagerSecret } from "../platform";
 
 /** A bucket of the environment. An existing one gets only its encryption configuration. */
 export interface BucketConfig {

@@ -1,8 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { ConfigError, notAllowed } from "../common/errors";
-import { DEFAULT_ALIAS } from "../data-key/alias";
+import { ConfigError, DEFAULT_ALIAS, notAllowed } from "../../modules/index";
 import { EnvironmentConfig } from "./environment";
 import { environmentsFileSchema } from "./schema";
 

@@ -1,12 +1,6 @@
-import { KeyAudit } from "../audit/key-audit";
-import { enforceEncryption } from "../checks/encryption";
-import { Finding } from "../checks/finding";
-import { invalid } from "../common/errors";
-import { partitionOf, validateRegion } from "../common/validate";
-import { DataKey } from "../data-key/data-key";
+import { checkTerraformNames, configureRemoteState, DataKey, enforceEncryption, Finding, invalid, KeyAudit, partitionOf, stateKey, validateRegion } from "../../modules/index";
 import { EnvironmentConfig } from "../environments/environment";
 import { AwsProvider, Construct, TerraformOutput, TerraformStack } from "../platform";
-import { configureRemoteState, stateKey } from "../state/remote-state";
 import { bindConfiguredResources } from "./resources";
 
 /** The construct id of the data key, and so its Terraform addresses: `aws_kms_key.mavik_data_key`. */
@@ -66,6 +60,9 @@ export class DataKeyStack extends TerraformStack {
     if (environment.audit) {
       new KeyAudit(this, "audit", {
         dataKey: this.dataKey,
+        // The names this stack has always written: no address moves.
+        terraformName: DATA_KEY_ID,
+        outputPrefix: "",
         accountId: environment.accountId,
         region: environment.region,
         name: `mavik-data-key-${environment.name}`,
@@ -75,10 +72,11 @@ export class DataKeyStack extends TerraformStack {
   }
 
   /**
-   * cdktf prepares every stack before it writes any, so enforcing here means a violation in one
-   * environment leaves no environment half-written.
+   * cdktf prepares every stack before it writes any, so checking here means a clash of Terraform
+   * names or an unencrypted resource in one environment leaves no environment half-written.
    */
   public prepareStack(): void {
+    checkTerraformNames(this);
     this.encryptionFindings = enforceEncryption(this, this.dataKey);
     super.prepareStack();
   }

@@ -1,8 +1,5 @@
-import { KeyAuditProps } from "../audit/key-audit";
-import { PolicyStatement } from "../key-policy/document";
-import { PrincipalRef } from "../key-policy/principal";
+import type { KeyAuditProps, PolicyStatement, PrincipalRef, RemoteStateConfig } from "../../modules/index";
 import { ResourcesConfig } from "../stack/resources";
-import { RemoteStateConfig } from "../state/remote-state";
 
 /**
  * One environment: where the data key lives, who may use it, and where its state is kept.
