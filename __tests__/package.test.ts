@@ -9,6 +9,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { AwsWire } from "./support/aws-wire";
 import { REPO } from "./support/synth";
 import { localRemoteState, offlineCopy, stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
 
@@ -104,7 +105,8 @@ describeTerraform("an outside CDKTF app consumes the packed package as its READM
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.symlinkSync(path.join(REPO, "node_modules", linked), target, "dir");
     }
-    const examples = readmeExamples();
+    // The README's examples, and one more program: a reference by alias (planned against a local KMS).
+    const examples = [...readmeExamples(), ALIAS_REFERENCE];
     examples.forEach((code, i) => fs.writeFileSync(path.join(app, `example${i + 1}.ts`), code));
     fs.writeFileSync(
       path.join(app, "tsconfig.json"),
@@ -130,8 +132,8 @@ describeTerraform("an outside CDKTF app consumes the packed package as its READM
     expect(added.length).toBeLessThanOrEqual(5);
   });
 
-  test("the README's three examples synthesize: one stack; platform and orders; reports", () => {
-    expect(Object.keys(stacks).sort()).toEqual(["1/example", "2/orders", "2/platform", "3/reports"]);
+  test("the README's three examples synthesize (one stack; platform and orders; reports), and the alias reference", () => {
+    expect(Object.keys(stacks).sort()).toEqual(["1/example", "2/orders", "2/platform", "3/reports", "4/by-alias"]);
   });
 
   test("terraform plan: every stack, the platform's outputs from a local state", async () => {
@@ -151,12 +153,25 @@ describeTerraform("an outside CDKTF app consumes the packed package as its READM
         }),
       ),
     );
-    const ws = sandbox.combined(
-      "consumer",
-      Object.entries(stacks).map(([name, json]) => ({ id: `example${name.replace("/", "_")}`, config: localRemoteState(offlineCopy(json), platformState) })),
-    );
-    await ws.init();
-    const plan = await ws.plan("plan.bin", ["-refresh=false"]);
+    // DataKey.fromAlias reads the aws_kms_alias data source at plan: KMS answers from a local
+    // server speaking its wire protocol (ListAliases, DescribeKey).
+    const kms = await AwsWire.start({ ...EMPTY_WORLD, keys: [{ id: "cb424700-0dd0-4dcb-a77d-13af16579270" }], aliases: [{ name: "alias/mavik-data-kms-key", targetKeyId: "cb424700-0dd0-4dcb-a77d-13af16579270" }] });
+    let plan;
+    try {
+      const ws = sandbox.combined(
+        "consumer",
+        Object.entries(stacks).map(([name, json]) => {
+          const config = localRemoteState(offlineCopy(json), platformState);
+          if (name === "4/by-alias") config.provider.aws[0].endpoints = [{ kms: kms.url }];
+          return { id: `example${name.replace("/", "_")}`, config };
+        }),
+      );
+      await ws.init();
+      plan = await ws.plan("plan.bin", ["-refresh=false"]);
+    } finally {
+      await kms.close();
+    }
+    expect(kms.received.map((r) => `${r.service}.${r.operation}`)).toEqual(expect.arrayContaining(["kms.ListAliases", "kms.DescribeKey"]));
     const after = (address: string) => plan.resource_changes!.find((c) => c.address === address)!.change.after!;
     const actions = Object.fromEntries(plan.resource_changes!.map((c) => [c.address, c.change.actions.join(",")]));
     expect(Object.values(actions).every((a) => a === "create")).toBe(true);
@@ -178,8 +193,40 @@ describeTerraform("an outside CDKTF app consumes the packed package as its READM
     ]);
     // One stack: the README's first example.
     expect(after("module.example1_example.aws_dynamodb_table.records").billing_mode).toBe("PAY_PER_REQUEST");
+    // By alias: the key ARN the alias targets, as KMS answered it.
+    expect(after("module.example4_by-alias.aws_secretsmanager_secret.token").kms_key_id).toBe(KEY_ARN);
   }, 300_000);
 });
+
+/** A consumer program beyond the README: the key by its alias, a secret bound to it, a grant. */
+const ALIAS_REFERENCE = `import { App, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { DataKey } from "@mavik/data-key";
+
+const app = new App();
+const stack = new TerraformStack(app, "by-alias");
+new AwsProvider(stack, "aws", { region: "us-east-1" });
+const key = DataKey.fromAlias(stack, "data_key", "alias/mavik-data-kms-key");
+key.encryptSecret(new SecretsmanagerSecret(stack, "token", { name: "mavik/by-alias/token" }));
+key.grantDecrypt("mavik-token-reader");
+app.synth();
+`;
+
+const EMPTY_WORLD = {
+  account: "167067248318",
+  region: "us-east-1",
+  keys: [],
+  aliases: [],
+  secrets: {},
+  buckets: {},
+  tables: {},
+  functions: {},
+  events: [],
+  caller: { arn: "arn:aws:iam::167067248318:user/mavik-deployer", userId: "AIDAEXAMPLE" },
+  users: [],
+  roles: [],
+};
 
 /** Every package under `node_modules` (nested ones too), symlinks aside. */
 function installedPackages(dir: string): string[] {

@@ -7,7 +7,7 @@ export { loadEnvironments, parseEnvironments, selectEnvironments, validateEnviro
 export type { EnvironmentConfig, EnvironmentsFile } from "./environments/environment";
 export { DATA_KEY_ID, DataKeyStack, stackIdentity } from "./stack/data-key-stack";
 export type { StackIdentity } from "./stack/data-key-stack";
-export { buildApp } from "./stack/build-app";
+export { buildApp, environmentStack } from "./stack/build-app";
 export type { BuildOptions } from "./stack/build-app";
 export { bindConfiguredResources } from "./stack/resources";
 export type { BucketConfig, FunctionCode, FunctionConfig, ResourcesConfig, SecretConfig, TableConfig } from "./stack/resources";

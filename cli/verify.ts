@@ -1,24 +1,21 @@
 #!/usr/bin/env node
 /**
- * `npm run verify -- --env <name>`: seed §5 as one command, against a
- * deployed environment, read-only.
- *
- *   --env <name>          the environment (required)
- *   --since <7d|12h|date> the CloudTrail window (default 7d)
- *   --endpoint-url <url>  an emulator instead of AWS
- *   --json                the results as JSON on stdout
+ * `npm run verify -- --env <name>`: seed §5 as one command, against a deployed environment,
+ * read-only. `--preflight`: the checks to run before a deploy instead.
  *
  * Exit codes: 0 all pass; 1 something is wrong (wrong key, drift, rotation off, a destructive
- * event); 2 something could not be checked (no credentials, AccessDenied, a missing resource,
- * throttling past retries) or bad input.
+ * event; for --preflight, what would make the deploy fail or do harm); 2 something could not be
+ * checked (no credentials, AccessDenied, a missing resource, throttling past retries, the
+ * deadline) or bad input.
  */
 import * as path from "path";
 import { ConfigError } from "../modules/index";
 import { loadEnvironments, selectEnvironments } from "../app";
 import { CommandIo, parseCommandLine } from "./options";
-import { ClientOptions, Clients, createClients } from "./verify/commands";
+import { ClientOptions, Clients, createClients, deadline, destroyClients } from "./verify/commands";
 import { verifyEnvironment } from "./verify/checks";
 import { CheckResult, exitCode } from "./verify/outcome";
+import { preflightEnvironment } from "./verify/preflight";
 import { parseSince } from "./verify/since";
 
 export interface VerifyIo extends CommandIo {
@@ -27,7 +24,20 @@ export interface VerifyIo extends CommandIo {
   readonly now?: Date;
 }
 
-const USAGE = "usage: npm run verify -- --env <name> [--since 7d] [--endpoint-url <url>] [--json]";
+export const USAGE = `usage: npm run verify -- --env <name> [options]
+
+  --env <name>            the environment (required)
+  --since <7d|12h|date>   the CloudTrail window (default 7d, at most 90 days)
+  --key-id <id>           the key the alias must target (default: existingKeyId, else the state's key_id output)
+  --timeout <seconds>     the whole run's deadline (default 120); a call still under way then is "could not check"
+  --endpoint-url <url>    an http(s) endpoint instead of AWS's (an emulator)
+  --preflight             the checks before a deploy instead (caller, principals, alias, state bucket, lock table, lockout)
+  --json                  the results as JSON on stdout
+  --help                  this text
+
+Exit codes: 0 all pass; 1 something is wrong; 2 something could not be checked, or bad input.`;
+
+const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 
 export async function runVerify(argv: string[], io: VerifyIo, configFile = path.resolve(process.env.MAVIK_CONFIG ?? "environments.json")): Promise<number> {
   const values = parseCommandLine(
@@ -35,30 +45,70 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
     {
       env: { type: "string" },
       since: { type: "string", default: "7d" },
+      "key-id": { type: "string" },
+      timeout: { type: "string", default: "120" },
       "endpoint-url": { type: "string" },
+      preflight: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
     },
     USAGE,
     io,
   );
   if (values === undefined) return 2;
+  if (values.help) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
   let environment;
   let since: Date;
+  let seconds: number;
+  const endpoint = values["endpoint-url"];
   try {
-    if (!values.env) throw new ConfigError(`--env: missing. ${USAGE}`);
+    if (!values.env) throw new ConfigError("--env: missing. Which environment? npm run verify -- --env <name> (--help for all options)");
     [environment] = selectEnvironments(loadEnvironments(configFile), values.env, "--env");
     since = parseSince(values.since!, io.now);
+    seconds = Number(values.timeout);
+    if (!/^\d+(\.\d+)?$/.test(values.timeout!) || seconds <= 0 || seconds > 3600) {
+      throw new ConfigError(`--timeout: ${JSON.stringify(values.timeout)} is not allowed. Seconds, more than 0 and at most 3600.`);
+    }
+    if (values["key-id"] !== undefined && !KEY_ID.test(values["key-id"])) {
+      throw new ConfigError(`--key-id: ${JSON.stringify(values["key-id"])} is not allowed. A key id such as cb424700-0dd0-4dcb-a77d-13af16579270 (not an ARN or alias).`);
+    }
+    if (endpoint !== undefined && !isHttpUrl(endpoint)) {
+      throw new ConfigError(`--endpoint-url: ${JSON.stringify(endpoint)} is not allowed. An http(s) URL such as http://127.0.0.1:4566.`);
+    }
   } catch (e) {
     io.stderr(`error: ${(e as Error).message}\n`);
     return 2;
   }
 
-  const clients = (io.clients ?? createClients)({ region: environment.region, endpoint: values["endpoint-url"] });
-  io.stderr(`verifying ${environment.name} (${environment.accountId}, ${environment.region})\n`);
-  const results = await verifyEnvironment(environment, clients, { since, until: io.now, progress: (m) => io.stderr(`  … ${m}\n`) });
-  if (values.json) io.stdout(JSON.stringify({ environment: environment.name, results, exitCode: exitCode(results) }, null, 2) + "\n");
+  const clients = (io.clients ?? createClients)({ region: environment.region, endpoint });
+  const limit = deadline(seconds);
+  const mode = values.preflight ? "preflight" : "verifying";
+  io.stderr(`${mode} ${environment.name} (${environment.accountId}, ${environment.region})\n`);
+  const progress = (m: string) => io.stderr(`  … ${m}\n`);
+  let results: CheckResult[];
+  try {
+    results = values.preflight
+      ? await preflightEnvironment(environment, clients, { progress, signal: limit.signal })
+      : await verifyEnvironment(environment, clients, { since, until: io.now, progress, signal: limit.signal, keyId: values["key-id"] });
+  } finally {
+    limit.clear();
+    destroyClients(clients);
+  }
+  if (values.json) io.stdout(JSON.stringify({ environment: environment.name, mode: values.preflight ? "preflight" : "verify", results, exitCode: exitCode(results) }, null, 2) + "\n");
   else io.stdout(table(results));
   return exitCode(results);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 /** One line per check: status, check, target, reason. */

@@ -1,3 +1,4 @@
+import { EnvironmentConfig } from "../environments/environment";
 import { loadEnvironments, selectEnvironments } from "../environments/load";
 import { App } from "../platform";
 import { DataKeyStack } from "./data-key-stack";
@@ -17,4 +18,12 @@ export function buildApp(options: BuildOptions): { app: App; stacks: DataKeyStac
   const app = new App({ outdir: options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out" });
   const stacks = environments.map((environment) => new DataKeyStack(app, environment));
   return { app, stacks };
+}
+
+/**
+ * One environment's stack, built in an app of its own and never synthesized: what it holds (its
+ * key, its bindings) for tools that read the app rather than deploy it.
+ */
+export function environmentStack(environment: EnvironmentConfig): DataKeyStack {
+  return new DataKeyStack(new App({ outdir: "cdktf.out", skipValidation: true }), environment);
 }

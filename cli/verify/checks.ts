@@ -1,18 +1,16 @@
 import { LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
-import { DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import {
   DescribeKeyCommandOutput,
   GetKeyPolicyCommandOutput,
   GetKeyRotationStatusCommandOutput,
   ListAliasesCommandOutput,
 } from "@aws-sdk/client-kms";
-import { GetFunctionConfigurationCommandOutput } from "@aws-sdk/client-lambda";
-import { GetBucketEncryptionCommandOutput } from "@aws-sdk/client-s3";
-import { DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
-import { composeKeyPolicy, DEFAULT_ALIAS, normalizePolicy, partitionOf, PolicyDocument } from "../../modules/index";
+import { GetObjectCommandOutput } from "@aws-sdk/client-s3";
+import { composeKeyPolicy, DEFAULT_ALIAS, KeyBinding, normalizePolicy, partitionOf, PolicyDocument, stateKey } from "../../modules/index";
 import { EnvironmentConfig } from "../../app";
 import { Clients, READ_ONLY_COMMANDS as C, send } from "./commands";
 import { cannotCheck, CheckResult } from "./outcome";
+import { bindingTargets, environmentBindings } from "./targets";
 
 /** Calls of these on the key are flagged wherever they appear in the window. */
 export const DESTRUCTIVE_EVENTS = ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy", "DisableKeyRotation"];
@@ -20,23 +18,41 @@ export const DESTRUCTIVE_EVENTS = ["DisableKey", "ScheduleKeyDeletion", "PutKeyP
 export interface VerifyOptions {
   /** Start of the CloudTrail window. */
   readonly since: Date;
-  /** End of the window. @default now */
+  /** End of the window, fixed for the run. @default now */
   readonly until?: Date;
   /** Called before each check, for progress. */
   readonly progress?: (message: string) => void;
+  /** The run's deadline: every call still under way when it fires ends as "timed out". */
+  readonly signal?: AbortSignal;
+  /** The key the alias must target (`--key-id`); else `existingKeyId`, else the state's `key_id` output. */
+  readonly keyId?: string;
+  /** The resources bound to the key. @default the bindings of the environment's stack */
+  readonly bindings?: readonly KeyBinding[];
 }
 
-/** Seed §5 as one run: the key, every bound resource (§5.3), and the key's usage (§5.2). */
+/** The key the environment is meant to have, and where that came from. */
+interface ExpectedKey {
+  readonly id?: string;
+  readonly source: string;
+}
+
+/** Seed §5 as one run: the key, every bound resource (§5.3), and the key's usage (§5.2). Every row is always present. */
 export async function verifyEnvironment(env: EnvironmentConfig, clients: Clients, options: VerifyOptions): Promise<CheckResult[]> {
   const progress = options.progress ?? (() => undefined);
+  const signal = options.signal;
   const alias = env.alias ?? DEFAULT_ALIAS;
+  const targets = bindingTargets(env, options.bindings ?? environmentBindings(env));
+  const window = { since: options.since, until: options.until ?? new Date() };
   const results: CheckResult[] = [];
 
-  progress(`DescribeKey ${alias}`);
+  progress("the expected key");
+  const expected = await expectedKey(env, clients, options.keyId, signal);
+
+  progress(`DescribeKey ${expected.id ?? alias}`);
   let keyArn: string | undefined;
   let keyId: string | undefined;
   try {
-    const { KeyMetadata: m } = await send<DescribeKeyCommandOutput>(clients.kms, new C.DescribeKeyCommand.command({ KeyId: alias }));
+    const { KeyMetadata: m } = await send<DescribeKeyCommandOutput>(clients.kms, new C.DescribeKeyCommand.command({ KeyId: expected.id ?? alias }), signal);
     keyArn = m?.Arn;
     keyId = m?.KeyId;
     const problems = [
@@ -44,46 +60,62 @@ export async function verifyEnvironment(env: EnvironmentConfig, clients: Clients
       m?.KeySpec !== "SYMMETRIC_DEFAULT" && `spec is ${m?.KeySpec}, not SYMMETRIC_DEFAULT`,
       m?.KeyUsage !== "ENCRYPT_DECRYPT" && `usage is ${m?.KeyUsage}, not ENCRYPT_DECRYPT`,
       m?.KeyManager !== "CUSTOMER" && `it is ${m?.KeyManager}-managed, not customer-managed`,
-      env.existingKeyId !== undefined && m?.KeyId !== env.existingKeyId && `its id is ${m?.KeyId}, not the configured ${env.existingKeyId}`,
     ].filter((p): p is string => typeof p === "string");
     results.push({
       check: "key",
-      target: alias,
+      target: expected.id ?? alias,
       status: problems.length ? "fail" : "pass",
       reason: problems.length ? problems.join("; ") : `${keyArn}: Enabled, SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, customer-managed`,
     });
   } catch (e) {
-    results.push(cannotCheck("key", alias, e));
+    results.push(cannotCheck("key", expected.id ?? alias, e));
   }
 
   if (keyArn === undefined || keyId === undefined) {
     const reason = "the key could not be described, so nothing that depends on it was checked";
     for (const check of ["rotation", "alias", "policy"]) results.push({ check, target: alias, status: "could-not-check", reason });
-    for (const r of boundTargets(env)) results.push({ check: r.check, target: r.target, status: "could-not-check", reason });
-    results.push({ check: "usage", target: alias, status: "could-not-check", reason });
+    for (const t of targets) results.push({ check: t.check, target: t.target, status: "could-not-check", reason });
+    for (const check of ["usage", "destructive-events"]) results.push({ check, target: alias, status: "could-not-check", reason });
     return results;
   }
 
   progress(`GetKeyRotationStatus ${keyId}`);
-  results.push(await checkRotation(clients, keyId, env.rotationPeriodInDays ?? 365));
+  results.push(await checkRotation(clients, keyId, env.rotationPeriodInDays ?? 365, signal));
   progress("ListAliases");
-  results.push(await checkAlias(clients, alias, keyId));
+  results.push(await checkAlias(clients, alias, expected, signal));
   progress(`GetKeyPolicy ${keyId}`);
-  results.push(await checkPolicy(clients, keyId, env));
+  results.push(await checkPolicy(clients, keyId, env, signal));
 
-  for (const target of boundTargets(env)) {
+  for (const target of targets) {
     progress(`${target.check} ${target.target}`);
-    results.push(await target.run(clients, keyArn, env));
+    results.push(await target.run(clients, keyArn, signal));
   }
 
   progress(`CloudTrail LookupEvents ${keyArn}`);
-  results.push(...(await checkUsage(clients, keyArn, options)));
+  results.push(...(await checkUsage(clients, keyArn, window, signal)));
   return results;
 }
 
-async function checkRotation(clients: Clients, keyId: string, expected: number): Promise<CheckResult> {
+/**
+ * The key id the alias must target: `--key-id`, else `existingKeyId`, else the `key_id` output of
+ * the environment's Terraform state (read from its S3 object).
+ */
+async function expectedKey(env: EnvironmentConfig, clients: Clients, keyId: string | undefined, signal?: AbortSignal): Promise<ExpectedKey> {
+  if (keyId !== undefined) return { id: keyId, source: "--key-id" };
+  if (env.existingKeyId !== undefined) return { id: env.existingKeyId, source: "existingKeyId" };
+  const object = `s3://${env.state.bucket}/${stateKey(env.state, env.name)}`;
   try {
-    const r = await send<GetKeyRotationStatusCommandOutput>(clients.kms, new C.GetKeyRotationStatusCommand.command({ KeyId: keyId }));
+    const out = await send<GetObjectCommandOutput>(clients.s3, new C.GetObjectCommand.command({ Bucket: env.state.bucket, Key: stateKey(env.state, env.name) }), signal);
+    const state = JSON.parse((await out.Body?.transformToString()) ?? "{}");
+    const id = state?.outputs?.key_id?.value;
+    return typeof id === "string" ? { id, source: `the key_id output of ${object}` } : { source: `${object} has no key_id output (not deployed yet?)` };
+  } catch (e) {
+    return { source: `the state ${object} could not be read (${cannotCheck("state", object, e).reason})` };
+  }
+}
+async function checkRotation(clients: Clients, keyId: string, expected: number, signal?: AbortSignal): Promise<CheckResult> {
+  try {
+    const r = await send<GetKeyRotationStatusCommandOutput>(clients.kms, new C.GetKeyRotationStatusCommand.command({ KeyId: keyId }), signal);
     if (!r.KeyRotationEnabled) return { check: "rotation", target: keyId, status: "fail", reason: "automatic rotation is off" };
     if (r.RotationPeriodInDays !== expected) {
       return { check: "rotation", target: keyId, status: "fail", reason: `rotates every ${r.RotationPeriodInDays} days, not ${expected}` };
@@ -94,18 +126,22 @@ async function checkRotation(clients: Clients, keyId: string, expected: number):
   }
 }
 
-async function checkAlias(clients: Clients, alias: string, keyId: string): Promise<CheckResult> {
+/** The alias targets the expected key: ListAliases, all pages, against the key id from {@link expectedKey}. */
+async function checkAlias(clients: Clients, alias: string, expected: ExpectedKey, signal?: AbortSignal): Promise<CheckResult> {
   try {
     let marker: string | undefined;
     let pages = 0;
     do {
-      const page = await send<ListAliasesCommandOutput>(clients.kms, new C.ListAliasesCommand.command({ Marker: marker }));
+      const page = await send<ListAliasesCommandOutput>(clients.kms, new C.ListAliasesCommand.command({ Marker: marker }), signal);
       pages++;
       const found = page.Aliases?.find((a) => a.AliasName === alias);
       if (found) {
-        return found.TargetKeyId === keyId
-          ? { check: "alias", target: alias, status: "pass", reason: `targets ${keyId} (page ${pages})` }
-          : { check: "alias", target: alias, status: "fail", reason: `targets ${found.TargetKeyId}, not ${keyId}` };
+        if (expected.id === undefined) {
+          return { check: "alias", target: alias, status: "could-not-check", reason: `it targets ${found.TargetKeyId}, but which key it should target is unknown: ${expected.source}; give --key-id` };
+        }
+        return found.TargetKeyId === expected.id
+          ? { check: "alias", target: alias, status: "pass", reason: `targets ${expected.id}, the key of ${expected.source} (page ${pages})` }
+          : { check: "alias", target: alias, status: "fail", reason: `targets ${found.TargetKeyId}, not ${expected.id} (${expected.source})` };
       }
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker);
@@ -115,9 +151,9 @@ async function checkAlias(clients: Clients, alias: string, keyId: string): Promi
   }
 }
 
-async function checkPolicy(clients: Clients, keyId: string, env: EnvironmentConfig): Promise<CheckResult> {
+async function checkPolicy(clients: Clients, keyId: string, env: EnvironmentConfig, signal?: AbortSignal): Promise<CheckResult> {
   try {
-    const r = await send<GetKeyPolicyCommandOutput>(clients.kms, new C.GetKeyPolicyCommand.command({ KeyId: keyId, PolicyName: "default" }));
+    const r = await send<GetKeyPolicyCommandOutput>(clients.kms, new C.GetKeyPolicyCommand.command({ KeyId: keyId, PolicyName: "default" }), signal);
     const live = JSON.parse(r.Policy ?? "{}") as PolicyDocument;
     const expected = composeKeyPolicy({ ...env, partition: partitionOf(env.region) }).document;
     const drift = policyDrift(expected, live);
@@ -152,99 +188,19 @@ export function policyDrift(expected: PolicyDocument, live: PolicyDocument): str
   return drift;
 }
 
-interface BoundTarget {
-  readonly check: string;
-  readonly target: string;
-  run(clients: Clients, keyArn: string, env: EnvironmentConfig): Promise<CheckResult>;
-}
-
-/** The environment's resources, each with the call that reads its "Encryption key" field (§5.3). */
-function boundTargets(env: EnvironmentConfig): BoundTarget[] {
-  const r = env.resources ?? {};
-  const aliasArn = `arn:${partitionOf(env.region)}:kms:${env.region}:${env.accountId}:${env.alias ?? DEFAULT_ALIAS}`;
-  const judge = (check: string, target: string, actual: string | undefined, keyArn: string, extra?: string): CheckResult => {
-    if (actual === keyArn && !extra) return { check, target, status: "pass", reason: `encrypted with ${keyArn}` };
-    const reason =
-      actual === undefined
-        ? "not encrypted with a customer-managed key (AWS owned or AWS managed key)"
-        : actual === aliasArn
-          ? `names the alias ARN ${actual}, not the key ARN`
-          : actual !== keyArn
-            ? `encrypted with ${actual}, not ${keyArn}`
-            : extra!;
-    return { check, target, status: "fail", reason };
-  };
-  /** What a resource's "Encryption key" field says, or a verdict reached while reading it. */
-  type Reading = { readonly keyArn: string | undefined; readonly problem?: string } | CheckResult;
-  const target = (check: string, name: string, read: (c: Clients) => Promise<Reading>): BoundTarget => ({
-    check,
-    target: name,
-    run: async (c, keyArn) => {
-      try {
-        const reading = await read(c);
-        return "status" in reading ? reading : judge(check, name, reading.keyArn, keyArn, reading.problem);
-      } catch (e) {
-        return cannotCheck(check, name, e);
-      }
-    },
-  });
-  return [
-    ...(r.secrets ?? []).map((s) =>
-      target("secret", s.name, async (c) => {
-        const d = await send<DescribeSecretCommandOutput>(c.secrets, new C.DescribeSecretCommand.command({ SecretId: s.arn ?? s.name }));
-        return { keyArn: d.KmsKeyId };
-      }),
-    ),
-    ...(r.buckets ?? []).map((b) =>
-      target("bucket", b.name, async (c) => {
-        const fail = (reason: string): CheckResult => ({ check: "bucket", target: b.name, status: "fail", reason });
-        let d: GetBucketEncryptionCommandOutput;
-        try {
-          d = await send<GetBucketEncryptionCommandOutput>(c.s3, new C.GetBucketEncryptionCommand.command({ Bucket: b.name }));
-        } catch (e) {
-          if ((e as { name?: string }).name === "ServerSideEncryptionConfigurationNotFoundError") return fail("the bucket has no default encryption configuration");
-          throw e;
-        }
-        const rule = d.ServerSideEncryptionConfiguration?.Rules?.[0];
-        const byDefault = rule?.ApplyServerSideEncryptionByDefault;
-        if (byDefault?.SSEAlgorithm !== "aws:kms") return fail(`default encryption is ${byDefault?.SSEAlgorithm ?? "none"}, not aws:kms`);
-        return { keyArn: byDefault.KMSMasterKeyID, problem: rule?.BucketKeyEnabled ? undefined : "the S3 Bucket Key is off" };
-      }),
-    ),
-    ...(r.tables ?? []).map((t) =>
-      target("table", t.name, async (c) => {
-        const d = await send<DescribeTableCommandOutput>(c.dynamodb, new C.DescribeTableCommand.command({ TableName: t.name }));
-        return { keyArn: d.Table?.SSEDescription?.KMSMasterKeyArn };
-      }),
-    ),
-    ...(r.functions ?? []).map((f) =>
-      target("function", f.name, async (c) => {
-        const d = await send<GetFunctionConfigurationCommandOutput>(c.lambda, new C.GetFunctionConfigurationCommand.command({ FunctionName: f.name }));
-        return { keyArn: d.KMSKeyArn };
-      }),
-    ),
-  ];
-}
-
 /** CloudTrail usage of the key over the window, by event name and by caller; destructive calls flagged. */
-async function checkUsage(clients: Clients, keyArn: string, options: VerifyOptions): Promise<CheckResult[]> {
+async function checkUsage(clients: Clients, keyArn: string, window: { readonly since: Date; readonly until: Date }, signal?: AbortSignal): Promise<CheckResult[]> {
   const byEvent: Record<string, number> = {};
   const byCaller: Record<string, number> = {};
   const destructive: { time: string; event: string; caller: string }[] = [];
   let events = 0;
   let pages = 0;
   try {
+    // One window for every page: a NextToken is valid only with the parameters it came with.
+    const params = { LookupAttributes: [{ AttributeKey: "ResourceName" as const, AttributeValue: keyArn }], StartTime: window.since, EndTime: window.until };
     let nextToken: string | undefined;
     do {
-      const page = await send<LookupEventsCommandOutput>(
-        clients.cloudtrail,
-        new C.LookupEventsCommand.command({
-          LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: keyArn }],
-          StartTime: options.since,
-          EndTime: options.until ?? new Date(),
-          NextToken: nextToken,
-        }),
-      );
+      const page = await send<LookupEventsCommandOutput>(clients.cloudtrail, new C.LookupEventsCommand.command({ ...params, NextToken: nextToken }), signal);
       pages++;
       nextToken = page.NextToken;
       for (const event of page.Events ?? []) {
@@ -257,21 +213,22 @@ async function checkUsage(clients: Clients, keyArn: string, options: VerifyOptio
       }
     } while (nextToken);
   } catch (e) {
-    return [cannotCheck("usage", keyArn, e)];
+    const failed = cannotCheck("usage", keyArn, e);
+    return [failed, { ...failed, check: "destructive-events", reason: `CloudTrail could not be read: ${failed.reason}` }];
   }
   const top = (counts: Record<string, number>) =>
     Object.entries(counts)
       .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
       .map(([k, n]) => `${k} ${n}`)
       .join(", ");
-  const window = `${options.since.toISOString()} to ${(options.until ?? new Date()).toISOString()}`;
+  const span = `${window.since.toISOString()} to ${window.until.toISOString()}`;
   return [
     {
       check: "usage",
       target: keyArn,
       status: "pass",
-      reason: events === 0 ? `no events ${window}` : `${events} event(s) in ${pages} page(s): ${top(byEvent)}; callers: ${top(byCaller)}`,
-      details: { window, events, pages, byEvent, byCaller },
+      reason: events === 0 ? `no events ${span}` : `${events} event(s) in ${pages} page(s): ${top(byEvent)}; callers: ${top(byCaller)}`,
+      details: { window: span, events, pages, byEvent, byCaller },
     },
     destructive.length === 0
       ? { check: "destructive-events", target: keyArn, status: "pass", reason: `none of ${DESTRUCTIVE_EVENTS.join(", ")}` }

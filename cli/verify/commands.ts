@@ -2,8 +2,10 @@ import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrai
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { GetBucketEncryptionCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetRoleCommand, GetUserCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 
 /**
  * verify is read-only: these are the only commands it may send, each with the IAM action it
@@ -20,6 +22,14 @@ export const READ_ONLY_COMMANDS = {
   DescribeTableCommand: { command: DescribeTableCommand, action: "dynamodb:DescribeTable" },
   GetFunctionConfigurationCommand: { command: GetFunctionConfigurationCommand, action: "lambda:GetFunctionConfiguration" },
   LookupEventsCommand: { command: LookupEventsCommand, action: "cloudtrail:LookupEvents" },
+  // The state object, for the key id the environment's stack recorded (its key_id output).
+  GetObjectCommand: { command: GetObjectCommand, action: "s3:GetObject" },
+  // --preflight
+  GetCallerIdentityCommand: { command: GetCallerIdentityCommand, action: "sts:GetCallerIdentity" },
+  GetUserCommand: { command: GetUserCommand, action: "iam:GetUser" },
+  GetRoleCommand: { command: GetRoleCommand, action: "iam:GetRole" },
+  GetBucketVersioningCommand: { command: GetBucketVersioningCommand, action: "s3:GetBucketVersioning" },
+  GetPublicAccessBlockCommand: { command: GetPublicAccessBlockCommand, action: "s3:GetBucketPublicAccessBlock" },
 } as const;
 
 const ALLOWED = new Set<unknown>(Object.values(READ_ONLY_COMMANDS).map((c) => c.command));
@@ -31,6 +41,8 @@ export interface Clients {
   readonly dynamodb: DynamoDBClient;
   readonly lambda: LambdaClient;
   readonly cloudtrail: CloudTrailClient;
+  readonly sts: STSClient;
+  readonly iam: IAMClient;
 }
 
 export interface ClientOptions {
@@ -39,6 +51,10 @@ export interface ClientOptions {
   readonly endpoint?: string;
   /** Attempts per call, with the SDK's standard retry (backoff on throttling). @default 5 */
   readonly maxAttempts?: number;
+  /** Milliseconds to wait for a connection. @default 5000 */
+  readonly connectionTimeoutMs?: number;
+  /** Milliseconds a request may sit without an answer before the attempt fails (and is retried). @default 20000 */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -51,29 +67,53 @@ export function silenceSdkNodeNotice(env: NodeJS.ProcessEnv = process.env): void
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 }
 
-/** One client per service, with the default credential chain and the SDK's standard retry. */
+/**
+ * One client per service, with the default credential chain, the SDK's standard retry, and
+ * timeouts: the SDK sets none by default, so an endpoint that accepts a connection and never
+ * answers would hold verify forever. S3 follows region redirects (a bucket of another region).
+ */
 export function createClients(options: ClientOptions): Clients {
   silenceSdkNodeNotice();
   const config = {
     region: options.region,
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: "standard",
+    requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 5000, requestTimeout: options.requestTimeoutMs ?? 20000, throwOnRequestTimeout: true },
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   };
   return {
     kms: new KMSClient(config),
     secrets: new SecretsManagerClient(config),
-    s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined }),
+    s3: new S3Client({ ...config, forcePathStyle: options.endpoint !== undefined, followRegionRedirects: true }),
     dynamodb: new DynamoDBClient(config),
     lambda: new LambdaClient(config),
     cloudtrail: new CloudTrailClient(config),
+    sts: new STSClient(config),
+    // IAM is global: its endpoint signs for us-east-1 (aws partition).
+    iam: new IAMClient({ ...config, region: options.endpoint ? options.region : "us-east-1" }),
   };
 }
 
-/** Sends a command if it is one of {@link READ_ONLY_COMMANDS}; anything else is a bug and throws. */
-export function send<Output>(client: { send(command: any): Promise<any> }, command: { constructor: unknown }): Promise<Output> {
+/** Closes every client's connections, so the process ends when verify does. */
+export function destroyClients(clients: Clients): void {
+  for (const client of Object.values(clients)) (client as { destroy?: () => void }).destroy?.();
+}
+
+/**
+ * Sends a command if it is one of {@link READ_ONLY_COMMANDS}; anything else is a bug and throws.
+ * `signal` is the run's deadline: when it fires, the call ends with an AbortError.
+ */
+export function send<Output>(client: { send(command: any, options?: any): Promise<any> }, command: { constructor: unknown }, signal?: AbortSignal): Promise<Output> {
   if (!ALLOWED.has(command.constructor)) {
     throw new Error(`verify is read-only and may not send ${(command.constructor as { name?: string }).name}`);
   }
-  return client.send(command) as Promise<Output>;
+  if (signal?.aborted) return Promise.reject(Object.assign(new Error(typeof signal.reason === "string" ? signal.reason : "the run's deadline passed"), { name: "AbortError" }));
+  return (signal ? client.send(command, { abortSignal: signal }) : client.send(command)) as Promise<Output>;
+}
+
+/** The run's deadline: its signal aborts every call still under way when `seconds` have passed. */
+export function deadline(seconds: number): { readonly signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(`verify's deadline of ${seconds} s (--timeout) passed`), seconds * 1000);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }

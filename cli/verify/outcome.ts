@@ -1,4 +1,4 @@
-/** One line of the verify report. */
+/** One line of the verify (or --preflight) report. */
 export type Status = "pass" | "fail" | "could-not-check";
 
 export interface CheckResult {
@@ -23,9 +23,10 @@ export function cannotCheck(check: string, target: string, error: unknown): Chec
   if (name === "CredentialsProviderError" || /could not load credentials/i.test(message)) reason = `no AWS credentials (${message})`;
   else if (/^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|ExpiredTokenException)$/.test(name))
     reason = `access denied: ${message}`;
-  else if (/^(NotFoundException|ResourceNotFoundException|NoSuchBucket|NotFound)$/.test(name)) reason = `not found: ${message}`;
+  else if (/^(NotFoundException|ResourceNotFoundException|NoSuchBucket|NoSuchKey|NoSuchEntity|NotFound)$/.test(name)) reason = `not found: ${message}`;
   else if (/^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded|SlowDown)$/.test(name))
     reason = `throttled past the SDK's retries: ${message}`;
+  else if (name === "AbortError" || name === "TimeoutError") reason = `timed out: ${message}`;
   else if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|socket hang up/i.test(`${name} ${message}`)) reason = `could not reach AWS: ${message}`;
   else reason = `${name}: ${message}`;
   return { check, target, status: "could-not-check", reason };

@@ -1,0 +1,407 @@
+/**
+ * verify and --preflight on the wire: the real AWS SDK clients, with their real retries, timeouts
+ * and protocols, against a local server that speaks KMS, Secrets Manager, CloudTrail (JSON 1.1),
+ * DynamoDB (JSON 1.0), Lambda (REST-JSON), S3 (REST-XML), STS and IAM (Query) as AWS documents
+ * them, with faults injected (never answers, throttles, 5xx, errors, pages, strict NextToken).
+ */
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { environmentStack, EnvironmentConfig, loadEnvironments } from "../app";
+import { runVerify } from "../cli/verify";
+import { createClients } from "../cli/verify/commands";
+import { verifyEnvironment } from "../cli/verify/checks";
+import { CheckResult, exitCode } from "../cli/verify/outcome";
+import { AwsWire, World } from "./support/aws-wire";
+import { REPO, SEED_POLICY } from "./support/synth";
+
+const CONFIG = path.join(REPO, "__tests__", "fixtures", "environments.resources.json");
+const ENV = loadEnvironments(CONFIG)[0];
+const ACCOUNT = "167067248318";
+const KEY_ID = "cb424700-0dd0-4dcb-a77d-13af16579270";
+const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${KEY_ID}`;
+const OTHER_ID = "11111111-2222-3333-4444-555555555555";
+const OTHER_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${OTHER_ID}`;
+const NOW = new Date("2026-11-28T12:00:00Z");
+const LAMBDA_ROLE = { type: "AssumedRole", arn: `arn:aws:sts::${ACCOUNT}:assumed-role/MavikLambdaRole/fn`, sessionContext: { sessionIssuer: { type: "Role", arn: `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole` } } };
+
+/** A healthy account: the key, its alias on the second page, every bound resource on the key, five events over three pages. */
+function healthy(): World {
+  const encrypted = { algorithm: "aws:kms", keyId: KEY_ARN, bucketKey: true };
+  return {
+    account: ACCOUNT,
+    region: "us-east-1",
+    keys: [{ id: KEY_ID, policy: JSON.stringify(SEED_POLICY, null, 2) }, { id: OTHER_ID }],
+    aliases: [
+      { name: "alias/aws/s3", targetKeyId: "aaaaaaaa-0000-0000-0000-000000000000" },
+      { name: "alias/mavik-data-kms-key", targetKeyId: KEY_ID },
+    ],
+    aliasPageSize: 1,
+    secrets: { "mavik/ssot/api-token": { kmsKeyId: KEY_ARN }, "mavik/ssot/db": { kmsKeyId: KEY_ARN } },
+    buckets: {
+      "mavik-ssot-files": { encryption: encrypted },
+      "mavik-ssot-legacy-exports": { encryption: encrypted },
+      "mavik-terraform-state": {
+        encryption: { algorithm: "AES256" },
+        versioning: "Enabled",
+        publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        objects: {},
+      },
+    },
+    tables: { "mavik-ssot-records": { kmsKeyArn: KEY_ARN }, "mavik-ssot-audit": { kmsKeyArn: KEY_ARN } },
+    functions: { "mavik-ssot-api": { kmsKeyArn: KEY_ARN }, "mavik-ssot-sync": { kmsKeyArn: KEY_ARN } },
+    events: [1, 2, 3, 4, 5].map((h) => ({ name: h === 3 ? "GenerateDataKey" : "Decrypt", time: new Date(NOW.getTime() - h * 3_600_000), identity: LAMBDA_ROLE, resource: KEY_ARN })),
+    eventsPageSize: 2,
+    caller: { arn: `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`, userId: "AIDAEXAMPLE" },
+    users: ["mavik-developer", "mavik-deployer"],
+    roles: ["ecsTaskExecutionRole", "MavikLambdaRole"],
+  };
+}
+
+let wire: AwsWire;
+const saved: NodeJS.ProcessEnv = {};
+const CREDENTIALS = { AWS_ACCESS_KEY_ID: "AKIAWIRETEST", AWS_SECRET_ACCESS_KEY: "wire-test-secret", AWS_EC2_METADATA_DISABLED: "true" };
+
+beforeAll(async () => {
+  wire = await AwsWire.start(healthy());
+  for (const [k, v] of Object.entries(CREDENTIALS)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN"]) {
+    saved[k] = process.env[k];
+    delete process.env[k];
+  }
+});
+afterAll(async () => {
+  await wire.close();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+beforeEach(() => wire.reset(healthy()));
+
+/** An environments file with `env` only. */
+function configWith(env: EnvironmentConfig): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-wire-config-")), "environments.json");
+  fs.writeFileSync(file, JSON.stringify({ environments: [env] }));
+  return file;
+}
+
+/** verify in-process with the real clients against the wire; `client` options tune retries and timeouts. */
+async function verify(args: string[] = [], config = CONFIG, client: { maxAttempts?: number; requestTimeoutMs?: number } = {}) {
+  let stdout = "";
+  let stderr = "";
+  const started = Date.now();
+  const code = await runVerify(
+    ["--env", ENV.name, "--endpoint-url", wire.url, "--json", ...args],
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), now: NOW, clients: (o) => createClients({ ...o, ...client }) },
+    config,
+  );
+  const results: CheckResult[] = stdout ? JSON.parse(stdout).results : [];
+  const row = (check: string, target?: string) => results.find((r) => r.check === check && (target === undefined || r.target === target));
+  return { code, results, row, stderr, ms: Date.now() - started };
+}
+
+describe("verify on the wire", () => {
+  test("all good: every documented row passes, exit 0", async () => {
+    const { code, results } = await verify();
+    expect(results.map((r) => [r.check, r.status])).toEqual([
+      ["key", "pass"], ["rotation", "pass"], ["alias", "pass"], ["policy", "pass"],
+      ["bucket", "pass"], ["bucket", "pass"], ["table", "pass"], ["table", "pass"],
+      ["secret", "pass"], ["secret", "pass"], ["function", "pass"], ["function", "pass"],
+      ["usage", "pass"], ["destructive-events", "pass"],
+    ]);
+    expect(code).toBe(0);
+  });
+
+  test("CloudTrail: one window for the run, identical parameters on every page (the NextToken is strict)", async () => {
+    const { row } = await verify();
+    expect(row("usage")).toMatchObject({ status: "pass", details: { events: 5, pages: 3 } });
+    const calls = wire.calls("cloudtrail", "LookupEvents").map((c) => c.input);
+    expect(calls).toHaveLength(3);
+    const { NextToken: _none, ...first } = calls[0];
+    for (const call of calls.slice(1)) {
+      const { NextToken, ...rest } = call;
+      expect(NextToken).toEqual(expect.any(String));
+      expect(rest).toEqual(first);
+    }
+    expect(first).toMatchObject({ StartTime: (NOW.getTime() - 7 * 86_400_000) / 1000, EndTime: NOW.getTime() / 1000 });
+  });
+
+  test("a NextToken sent with other parameters is refused, as CloudTrail does", async () => {
+    wire.inject("cloudtrail", "LookupEvents", { kind: "error", status: 400, code: "InvalidNextTokenException", message: "Invalid NextToken" }, 1);
+    const { row, code } = await verify();
+    expect(row("usage")).toMatchObject({ status: "could-not-check", reason: "InvalidNextTokenException: Invalid NextToken" });
+    expect(code).toBe(2);
+  });
+
+  test("CloudTrail unreadable: both its rows are present, could not check", async () => {
+    wire.inject("cloudtrail", "LookupEvents", { kind: "error", status: 400, code: "AccessDeniedException", message: "User is not authorized to perform: cloudtrail:LookupEvents" });
+    const { results, code } = await verify();
+    expect(results.slice(-2)).toEqual([
+      { check: "usage", target: KEY_ARN, status: "could-not-check", reason: "access denied: User is not authorized to perform: cloudtrail:LookupEvents" },
+      { check: "destructive-events", target: KEY_ARN, status: "could-not-check", reason: "CloudTrail could not be read: access denied: User is not authorized to perform: cloudtrail:LookupEvents" },
+    ]);
+    expect(code).toBe(2);
+  });
+
+  test("a destructive event on a later page fails the run", async () => {
+    wire.world.events.push({ name: "ScheduleKeyDeletion", time: new Date(NOW.getTime() - 6 * 3_600_000), identity: { type: "IAMUser", arn: `arn:aws:iam::${ACCOUNT}:user/intern` }, resource: KEY_ARN });
+    const { row, code } = await verify();
+    expect(row("destructive-events")).toMatchObject({ status: "fail", reason: `ScheduleKeyDeletion by arn:aws:iam::${ACCOUNT}:user/intern at 2026-11-28T06:00:00.000Z` });
+    expect(code).toBe(1);
+  });
+
+  test("a bucket in another region: S3's 301 PermanentRedirect is followed", async () => {
+    wire.world.buckets["mavik-ssot-files"].region = "eu-west-1";
+    const { row, code } = await verify();
+    expect(row("bucket", "mavik-ssot-files")).toMatchObject({ status: "pass" });
+    expect(wire.calls("s3", "GetBucketEncryption").map((c) => c.region)).toEqual(["us-east-1", "eu-west-1", "us-east-1"]);
+    expect(code).toBe(0);
+  });
+
+  test.each<[string, (w: World) => void, string, string | undefined, string]>([
+    ["a secret with another key", (w) => (w.secrets["mavik/ssot/db"].kmsKeyId = OTHER_ARN), "secret", "mavik/ssot/db", `encrypted with ${OTHER_ARN}, not ${KEY_ARN}`],
+    ["a bucket with SSE-S3", (w) => (w.buckets["mavik-ssot-files"].encryption = { algorithm: "AES256" }), "bucket", "mavik-ssot-files", "default encryption is AES256, not aws:kms"],
+    ["a bucket without default encryption", (w) => (w.buckets["mavik-ssot-files"].encryption = null), "bucket", "mavik-ssot-files", "the bucket has no default encryption configuration"],
+    ["a table naming the alias ARN", (w) => (w.tables["mavik-ssot-audit"].kmsKeyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:alias/mavik-data-kms-key`), "table", "mavik-ssot-audit", `names the alias ARN arn:aws:kms:us-east-1:${ACCOUNT}:alias/mavik-data-kms-key, not the key ARN`],
+    ["a function without a customer-managed key", (w) => delete w.functions["mavik-ssot-api"].kmsKeyArn, "function", "mavik-ssot-api", "not encrypted with a customer-managed key (AWS owned or AWS managed key)"],
+    ["rotation off", (w) => (w.keys[0].rotation = { enabled: false }), "rotation", undefined, "automatic rotation is off"],
+    ["a drifted policy", (w) => (w.keys[0].policy = JSON.stringify({ ...SEED_POLICY, Statement: SEED_POLICY.Statement.slice(0, 4) })), "policy", undefined, 'drift: statement "Allow AWS Managed Services To Use Key" is missing'],
+  ])("something wrong on the wire: %s (exit 1)", async (_name, change, check, target, reason) => {
+    change(wire.world);
+    const { row, code } = await verify();
+    expect(row(check, target)).toMatchObject({ status: "fail", reason });
+    expect(code).toBe(1);
+  });
+
+  test("a missing resource: could not check, exit 2", async () => {
+    delete wire.world.functions["mavik-ssot-sync"];
+    const { row, code } = await verify();
+    expect(row("function", "mavik-ssot-sync")).toMatchObject({ status: "could-not-check", reason: `not found: Function not found: arn:aws:lambda:us-east-1:${ACCOUNT}:function:mavik-ssot-sync` });
+    expect(code).toBe(2);
+  });
+});
+
+describe("the alias row checks the key it should target", () => {
+  const fresh = { ...ENV, existingKeyId: undefined };
+  const stateObject = (keyId: string) => JSON.stringify({ version: 4, outputs: { key_id: { value: keyId, type: "string" } }, resources: [] });
+
+  test("existingKeyId: an alias pointing at another key fails", async () => {
+    wire.world.aliases[1].targetKeyId = OTHER_ID;
+    const { row, code } = await verify();
+    expect(row("alias")).toMatchObject({ status: "fail", reason: `targets ${OTHER_ID}, not ${KEY_ID} (existingKeyId)` });
+    expect(row("key")).toMatchObject({ target: KEY_ID, status: "pass" });
+    expect(code).toBe(1);
+  });
+
+  test("no existingKeyId: the key_id output of the environment's state, read from its S3 object", async () => {
+    wire.world.buckets["mavik-terraform-state"].objects = { "mavik-data-key/ssot/terraform.tfstate": stateObject(KEY_ID) };
+    const pass = await verify([], configWith(fresh));
+    expect(pass.row("alias")).toMatchObject({ status: "pass", reason: `targets ${KEY_ID}, the key of the key_id output of s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate (page 2)` });
+    wire.world.aliases[1].targetKeyId = OTHER_ID;
+    const fail = await verify([], configWith(fresh));
+    expect(fail.row("alias")).toMatchObject({ status: "fail", reason: `targets ${OTHER_ID}, not ${KEY_ID} (the key_id output of s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate)` });
+    expect(fail.code).toBe(1);
+  });
+
+  test("--key-id wins over both", async () => {
+    wire.world.aliases[1].targetKeyId = OTHER_ID;
+    const { row, code } = await verify(["--key-id", OTHER_ID]);
+    expect(row("alias")).toMatchObject({ status: "pass", reason: `targets ${OTHER_ID}, the key of --key-id (page 2)` });
+    expect(row("key")).toMatchObject({ target: OTHER_ID });
+    // The other key's resources are not on it: the bound resources fail against it.
+    expect(code).toBe(1);
+  });
+
+  test("nothing says which key: could not check, never a pass", async () => {
+    const { row, code } = await verify([], configWith(fresh));
+    expect(row("alias")).toMatchObject({
+      status: "could-not-check",
+      reason: `it targets ${KEY_ID}, but which key it should target is unknown: the state s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate could not be read (not found: The specified key does not exist.); give --key-id`,
+    });
+    expect(code).toBe(2);
+  });
+});
+
+describe("faults: timeouts, throttling, 5xx", () => {
+  test("an endpoint that never answers ends within the deadline: exit 2, timed out, every row present", async () => {
+    wire.inject("kms", "GetKeyPolicy", { kind: "stall" });
+    const { results, row, code, ms } = await verify(["--timeout", "2"]);
+    expect(ms).toBeLessThan(2000 + 1500);
+    expect(row("policy")).toMatchObject({ status: "could-not-check", reason: "timed out: verify's deadline of 2 s (--timeout) passed" });
+    expect(results.map((r) => r.check)).toEqual(["key", "rotation", "alias", "policy", "bucket", "bucket", "table", "table", "secret", "secret", "function", "function", "usage", "destructive-events"]);
+    expect(results.slice(4).filter((r) => r.status !== "could-not-check" || !r.reason.includes("timed out: verify's deadline of 2 s (--timeout) passed"))).toEqual([]);
+    expect(code).toBe(2);
+  });
+
+  test("a request that stalls once is timed out and retried by the SDK", async () => {
+    wire.inject("secretsmanager", "DescribeSecret", { kind: "stall" }, 1);
+    const { row, code } = await verify([], CONFIG, { requestTimeoutMs: 300 });
+    expect(row("secret", "mavik/ssot/api-token")).toMatchObject({ status: "pass" });
+    expect(wire.calls("secretsmanager", "DescribeSecret")).toHaveLength(3);
+    expect(code).toBe(0);
+  });
+
+  test("throttled twice, then answered: the SDK's retry passes", async () => {
+    wire.inject("dynamodb", "DescribeTable", { kind: "throttle" }, 2);
+    const { row, code } = await verify();
+    expect(row("table", "mavik-ssot-records")).toMatchObject({ status: "pass" });
+    expect(code).toBe(0);
+  });
+
+  test("throttled past the SDK's retries: could not check", async () => {
+    wire.inject("dynamodb", "DescribeTable", { kind: "throttle" });
+    const { row, code } = await verify([], CONFIG, { maxAttempts: 2 });
+    expect(row("table", "mavik-ssot-records")).toMatchObject({ status: "could-not-check", reason: "throttled past the SDK's retries: Rate of requests exceeds the allowed throughput." });
+    expect(code).toBe(2);
+  });
+
+  test("a 500 once, then answered", async () => {
+    wire.inject("lambda", "GetFunctionConfiguration", { kind: "5xx" }, 1);
+    wire.inject("s3", "GetBucketEncryption", { kind: "5xx" }, 1);
+    const { code } = await verify();
+    expect(code).toBe(0);
+  });
+});
+
+describe("every bound resource of the environment's stack, bound in config or in code", () => {
+  test("a table bound in code is verified with the rest", async () => {
+    const stack = environmentStack(ENV);
+    stack.dataKey.encryptTable(new DynamodbTable(stack, "extra", { name: "mavik-ssot-extra", hashKey: "id", attribute: [{ name: "id", type: "S" }] }));
+    const clients = createClients({ region: "us-east-1", endpoint: wire.url });
+    const run = () => verifyEnvironment(ENV, clients, { since: new Date(NOW.getTime() - 86_400_000), until: NOW, bindings: stack.dataKey.bindings });
+    const missing = await run();
+    expect(missing.find((r) => r.target === "mavik-ssot-extra")).toMatchObject({ check: "table", status: "could-not-check", reason: "not found: Requested resource not found: Table: mavik-ssot-extra not found" });
+    wire.world.tables["mavik-ssot-extra"] = { kmsKeyArn: OTHER_ARN };
+    const other = await run();
+    expect(other.find((r) => r.target === "mavik-ssot-extra")).toMatchObject({ status: "fail", reason: `encrypted with ${OTHER_ARN}, not ${KEY_ARN}` });
+    expect(exitCode(other)).toBe(1);
+    expect(other.filter((r) => ["bucket", "table", "secret", "function"].includes(r.check))).toHaveLength(9);
+  });
+});
+
+describe("bad input", () => {
+  test.each([["notaurl"], ["ftp://127.0.0.1:21"], ["http://"]])("--endpoint-url %s: exit 2", async (url) => {
+    let stderr = "";
+    const code = await runVerify(["--env", "ssot", "--endpoint-url", url], { stdout: () => undefined, stderr: (t) => (stderr += t) }, CONFIG);
+    expect([code, stderr]).toEqual([2, `error: --endpoint-url: ${JSON.stringify(url)} is not allowed. An http(s) URL such as http://127.0.0.1:4566.\n`]);
+  });
+  test.each<[string[], string]>([
+    [["--timeout", "0"], 'error: --timeout: "0" is not allowed. Seconds, more than 0 and at most 3600.\n'],
+    [["--timeout", "soon"], 'error: --timeout: "soon" is not allowed. Seconds, more than 0 and at most 3600.\n'],
+    [["--key-id", KEY_ARN], `error: --key-id: "${KEY_ARN}" is not allowed. A key id such as cb424700-0dd0-4dcb-a77d-13af16579270 (not an ARN or alias).\n`],
+  ])("%j: exit 2", async (args, message) => {
+    let stderr = "";
+    const code = await runVerify(["--env", "ssot", ...args], { stdout: () => undefined, stderr: (t) => (stderr += t) }, CONFIG);
+    expect([code, stderr]).toEqual([2, message]);
+  });
+});
+
+describe("--preflight", () => {
+  const preflight = (args: string[] = [], config = CONFIG) => verify(["--preflight", ...args], config);
+  const dynamodbLocked = { ...ENV, state: { ...ENV.state, locking: { type: "dynamodb" as const, table: "mavik-terraform-locks" } } };
+
+  test("all clear before adopting the existing key: every check passes", async () => {
+    wire.world.tables["mavik-terraform-locks"] = { hashKey: "LockID" };
+    const { results, code } = await preflight([], configWith(dynamodbLocked));
+    expect(results.map((r) => [r.check, r.target, r.status])).toEqual([
+      ["caller", `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`, "pass"],
+      ["principal", `arn:aws:iam::${ACCOUNT}:user/mavik-developer`, "pass"],
+      ["principal", `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`, "pass"],
+      ["principal", `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`, "pass"],
+      ["principal", `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole`, "pass"],
+      ["alias", "alias/mavik-data-kms-key", "pass"],
+      ["existing-key-policy", KEY_ID, "pass"],
+      ["state-bucket", "s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate", "pass"],
+      ["lock-table", "mavik-terraform-locks", "pass"],
+      ["lockout", `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`, "pass"],
+    ]);
+    expect(code).toBe(0);
+  });
+
+  test.each<[string, (w: World) => void, EnvironmentConfig, string, string]>([
+    ["credentials of another account", (w) => (w.caller = { arn: "arn:aws:iam::210987654321:user/someone", userId: "AIDAX", account: "210987654321" }), ENV, "caller", "credentials of account 210987654321, not ssot's 167067248318: the provider's allowed_account_ids refuses them"],
+    ["a role the policy names does not exist", (w) => (w.roles = ["MavikLambdaRole"]), ENV, "principal", "no such role: KMS rejects a key policy naming it (MalformedPolicyDocumentException); create it first, or take it out of the environment"],
+    ["the alias is taken by a key nobody adopts", () => undefined, { ...ENV, existingKeyId: undefined }, "alias", `exists already, targeting ${KEY_ID}: creating it fails (AlreadyExistsException). Set existingKeyId to ${KEY_ID} to adopt that key, or choose another alias`],
+    ["an unversioned state bucket open to the public", (w) => Object.assign(w.buckets["mavik-terraform-state"], { versioning: null, publicAccessBlock: null }), ENV, "state-bucket", "versioning is off: an overwritten state cannot be recovered; it has no public access block"],
+    ["no state bucket", (w) => delete w.buckets["mavik-terraform-state"], ENV, "state-bucket", "the bucket mavik-terraform-state does not exist: terraform init fails. Create it first: versioned, encrypted, public access blocked"],
+    ["no lock table", () => undefined, dynamodbLocked, "lock-table", "it does not exist: terraform init fails. Create it with the partition key LockID (string)"],
+  ])("fails: %s (exit 1)", async (_name, change, env, check, reason) => {
+    change(wire.world);
+    const { results, code } = await preflight([], configWith(env));
+    expect(results.find((r) => r.check === check && r.status === "fail")).toMatchObject({ reason });
+    expect(code).toBe(1);
+  });
+
+  test("the caller would lock itself out: a policy without the root statement and a caller who is no administrator", async () => {
+    wire.world.caller = { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ci-deployer/run-42`, userId: "AROAEXAMPLE:run-42" };
+    const { row, code } = await preflight([], configWith({ ...ENV, enableIamUserPermissions: false, deployer: "user/mavik-deployer" }));
+    expect(row("lockout")).toMatchObject({ status: "fail", target: `arn:aws:sts::${ACCOUNT}:assumed-role/ci-deployer/run-42` });
+    expect(row("lockout")!.reason).toMatch(/could not call kms:PutKeyPolicy: no statement allows it\. AWS's policy lockout safety check refuses a key policy that takes kms:PutKeyPolicy from the principal applying it\./);
+    expect(code).toBe(1);
+  });
+
+  test("what the deploy changes in the live policy of the existing key, statement by statement", async () => {
+    wire.world.keys[0].policy = JSON.stringify({ ...SEED_POLICY, Statement: [...SEED_POLICY.Statement, { Sid: "Console edit", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/intern` }, Action: "kms:Decrypt", Resource: "*" }] });
+    const { row } = await preflight();
+    expect(row("existing-key-policy")).toMatchObject({
+      status: "pass",
+      reason: `the deploy changes 1 statement(s) of the live policy: removed “Console edit”: Allow; Principal AWS: arn:aws:iam::${ACCOUNT}:user/intern; Action: kms:Decrypt`,
+    });
+  });
+
+  test("could not check: access denied on iam:GetRole; a principal of another account", async () => {
+    wire.inject("iam", "GetRole", { kind: "error", status: 403, code: "AccessDenied", message: "User is not authorized to perform: iam:GetRole" });
+    const partner = { arn: "arn:aws:iam::111111111111:role/partner", crossAccount: true as const };
+    const { results, code } = await preflight([], configWith({ ...ENV, users: [...(ENV.users ?? []), partner] }));
+    expect(results.filter((r) => r.status === "could-not-check")).toEqual([
+      { check: "principal", target: `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`, status: "could-not-check", reason: "access denied: User is not authorized to perform: iam:GetRole" },
+      { check: "principal", target: `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole`, status: "could-not-check", reason: "access denied: User is not authorized to perform: iam:GetRole" },
+      { check: "principal", target: "arn:aws:iam::111111111111:role/partner", status: "could-not-check", reason: "in account 111111111111: its IAM is not readable with ssot's credentials" },
+    ]);
+    expect(code).toBe(2);
+  });
+
+  test("sends only read-only calls", async () => {
+    await preflight();
+    expect([...new Set(wire.received.map((r) => `${r.service}:${r.operation}`))].sort()).toEqual([
+      "iam:GetRole", "iam:GetUser", "kms:GetKeyPolicy", "kms:ListAliases", "s3:GetBucketEncryption", "s3:GetBucketVersioning", "s3:GetPublicAccessBlock", "sts:GetCallerIdentity",
+    ]);
+  });
+});
+
+describe("the command users type (npm run verify, through scripts/run.js)", () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = spawn(process.execPath, [path.join(REPO, "scripts", "run.js"), "verify", "--env", "ssot", "--endpoint-url", wire.url, ...args], {
+        cwd: REPO,
+        env: { PATH: process.env.PATH, MAVIK_CONFIG: CONFIG, ...CREDENTIALS },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+    });
+
+  test("passes against a healthy account", async () => {
+    const result = await run(["--since", "90d"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")[0]).toMatch(/^STATUS +CHECK +TARGET +REASON$/);
+  });
+
+  test("a stalled endpoint: the process itself ends within the deadline, exit 2", async () => {
+    wire.inject("kms", "DescribeKey", { kind: "stall" });
+    const result = await run(["--timeout", "2"]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/COULD NOT CHECK +key +cb424700-0dd0-4dcb-a77d-13af16579270 +timed out: verify's deadline of 2 s \(--timeout\) passed/);
+    // Startup (a bundle, perhaps rebuilt) plus the two seconds; never the SDK's unbounded wait.
+    expect(result.ms).toBeLessThan(2000 + 8000);
+  });
+});
