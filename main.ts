@@ -18,13 +18,14 @@ export { buildApp };
 /** Synthesizes the selected environments; the summary on stdout, problems on stderr. Returns the exit code. */
 export function main(): number {
   try {
-    const { app, stacks } = buildApp({
+    const { app, stacks, warnings } = buildApp({
       configFile: path.resolve(process.env.MAVIK_CONFIG ?? "environments.json"),
       select: process.env.MAVIK_ENV,
     });
     app.synth();
     const names = stacks.map((s) => s.environment.name);
     const shown = names.length > 10 ? `${names.slice(0, 10).join(", ")}, … (${names.length - 10} more)` : names.join(", ");
+    for (const warning of warnings) console.error(`warning: ${warning}`);
     for (const finding of stacks.flatMap((s) => s.encryptionFindings)) console.log(`note: ${finding.message}`);
     console.log(`synthesized ${names.length} stack(s) into ${app.outdir}: ${shown}`);
     return 0;

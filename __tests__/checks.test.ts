@@ -225,7 +225,7 @@ describe("the rules fail synth through DataKey", () => {
   test.each<[string, Partial<DataKeyProps>, string]>([
     ["duplicate Sids", { additionalStatements: [stmt({ Sid: "Allow use of the key" })] }, 'policy.Statement[4].Sid: "Allow use of the key" is not allowed.'],
     ["an unknown action", { additionalStatements: [stmt({ Action: "kms:Decrpyt" })] }, 'policy.Statement[4].Action: "kms:Decrpyt" is not allowed.'],
-    ["lockout", { enableIamUserPermissions: false, administrators: [] }, "policy: no principal of account 167067248318 could call kms:PutKeyPolicy"],
+    ["lockout", { enableIamUserPermissions: false, administrators: undefined }, "policy: no principal of account 167067248318 could call kms:PutKeyPolicy"],
     ["lockout for the named deployer", { enableIamUserPermissions: false, deployer: "user/mavik-developer" }, 'policy: the deployer "arn:aws:iam::167067248318:user/mavik-developer" could not call kms:PutKeyPolicy: no statement allows it.'],
     [
       "a policy over 32 KB",

@@ -1,7 +1,7 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { TerraformOutput, Testing } from "cdktf";
-import { DataKey, DataKeyProps } from "../modules/index";
+import { DataKey, DataKeyProps, KeyAudit } from "../modules/index";
 
 const SEED: DataKeyProps = {
   accountId: "167067248318",
@@ -191,6 +191,30 @@ describe("DataKey: bad input fails at synth, naming the prop, the value and what
     ],
   ])("%s", (_name, props, message) => {
     expect(build(props)).toThrow(message);
+  });
+
+  test.each<[string, () => void, string]>([
+    [
+      "no props at all (from JavaScript, or a cast)",
+      () => Testing.synthScope((scope) => void new (DataKey as any)(scope, "mavik_data_key")),
+      'DataKey props: undefined is not allowed. new DataKey(scope, id, { accountId, administrators, users, services, ... }) takes its props as an object; "accountId" at least.',
+    ],
+    [
+      "two keys with one alias in one stack",
+      () =>
+        Testing.synthScope((scope) => {
+          new DataKey(scope, "first", { accountId: "167067248318", administrators: ["user/mavik-deployer"] });
+          new DataKey(scope, "second", { accountId: "167067248318", administrators: ["user/mavik-deployer"] });
+        }),
+      'alias: "alias/mavik-data-kms-key" is not allowed. stack/second would take the alias stack/first has in the same stack (one account and region), where an alias names one key. Give one of them another alias.',
+    ],
+    [
+      "a KeyAudit without props",
+      () => Testing.synthScope((scope) => void new (KeyAudit as any)(scope, "audit")),
+      "KeyAudit props: undefined is not allowed. new KeyAudit(scope, id, { dataKey, accountId, region, name, alerts?, configRule? }) takes its props as an object.",
+    ],
+  ])("program API: %s", (_name, call, message) => {
+    expect(call).toThrow(message);
   });
 
   test.each([

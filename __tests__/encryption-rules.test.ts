@@ -156,9 +156,10 @@ describe("enforcement on every stack", () => {
     const stack = new DataKeyStack(app, environment());
     table(stack);
     new SecretsmanagerSecret(stack, "db", { name: "mavik/db" });
+    // Each line names the environment whose stack holds the resource.
     expect(() => app.synth()).toThrow(
-      `aws_dynamodb_table.orders: not encrypted with the data key: it uses the AWS owned key (server_side_encryption is off). ${FIX("dataKey.encryptTable(table)")}\n` +
-        `aws_secretsmanager_secret.db: not encrypted with the data key: it uses the AWS managed key aws/secretsmanager, not the data key. ${FIX("dataKey.encryptSecret(secret)")}`,
+      `environment staging: aws_dynamodb_table.orders: not encrypted with the data key: it uses the AWS owned key (server_side_encryption is off). ${FIX("dataKey.encryptTable(table)")}\n` +
+        `environment staging: aws_secretsmanager_secret.db: not encrypted with the data key: it uses the AWS managed key aws/secretsmanager, not the data key. ${FIX("dataKey.encryptSecret(secret)")}`,
     );
     // cdktf makes the empty stacks folder when the App is created; no stack is in it.
     expect(fs.readdirSync(path.join(outdir, "stacks"))).toEqual([]);

@@ -60,7 +60,7 @@ describe("key policy (seed §3)", () => {
       ...SEED,
       administrators: ["user/mavik-deployer", "arn:aws:iam::167067248318:role/admin/Break-Glass"],
       users: [{ arn: "arn:aws:iam::210987654321:role/Reader", crossAccount: true }],
-      services: [],
+      services: undefined,
     });
     expect(policy.Statement[1].Principal).toEqual({
       AWS: ["arn:aws:iam::167067248318:user/mavik-deployer", "arn:aws:iam::167067248318:role/admin/Break-Glass"],

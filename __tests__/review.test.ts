@@ -173,6 +173,15 @@ test("a change that does not synthesize still gets its report, with the error in
   expect(md).toContain("deletionWindowInDays: 45 is not allowed. Allowed: a whole number of days from 7 to 30.");
 });
 
+test("two environments in one account and region with different aliases: the review lists the warning synth prints", () => {
+  const result = review([], configWith(SHIPPED, { ...SHIPPED, name: "reports", alias: "alias/mavik-reports-key", existingKeyId: undefined }));
+  expect(result.code).toBe(0);
+  expect(result.report("reports")).toContain(
+    "- **warning** `one-key-per-account`: environments[1] (reports): a second data key in account 167067248318, us-east-1 (alias/mavik-reports-key, beside alias/mavik-data-kms-key of environments[0] (prod)); the seed keeps one key under one alias per account and region (§6).",
+  );
+  expect(result.report("prod")).not.toContain("one-key-per-account");
+});
+
 describe("environment moves against the base branch (--base)", () => {
   const base = configWith(SHIPPED, { ...SHIPPED, name: "staging", accountId: "210987654321", existingKeyId: undefined, state: { ...SHIPPED.state, bucket: "mavik-terraform-state-210987654321" } });
   const moved = (current: EnvironmentConfig[]) => {

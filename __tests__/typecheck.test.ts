@@ -25,3 +25,8 @@ test("tsc -p tsconfig.json --noEmit reports no error", async () => {
 test("the KMS action table is generated from the installed service authorization data (npm run generate)", () => {
   expect(fs.readFileSync(OUT, "utf8") === render() ? "current" : "stale: run npm run generate").toBe("current");
 });
+
+test("the regions and service prefixes are generated from the installed SDK endpoint data and iam-data (npm run generate)", () => {
+  const names = require("../scripts/generate-aws-names");
+  expect(fs.readFileSync(names.OUT, "utf8") === names.render() ? "current" : "stale: run npm run generate").toBe("current");
+});

@@ -12,7 +12,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../modules/index";
-import { buildApp, EnvironmentConfig, loadEnvironments, selectEnvironments } from "../app";
+import { buildApp, EnvironmentConfig, environmentWarnings, loadEnvironments, selectEnvironments } from "../app";
 import { CommandIo, parseCommandLine } from "./options";
 import { BaseError, environmentMoves, Move, readBase } from "./review/moves";
 import { checkPlan, Plan, PlanInputError, readPlan } from "./review/plan";
@@ -66,9 +66,11 @@ export function runReview(argv: string[], io: Io, configFile = path.resolve(proc
 
   // The environments, or why the change under review does not even load them.
   let environments: EnvironmentConfig[];
+  let allEnvironments: EnvironmentConfig[] = [];
   let synthError: string | undefined;
   try {
-    environments = selectEnvironments(loadEnvironments(configFile), options.env, "--env");
+    allEnvironments = loadEnvironments(configFile);
+    environments = selectEnvironments(allEnvironments, options.env, "--env");
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     if (/^--env: /.test(e.message)) return usage(io, e.message);
@@ -145,7 +147,10 @@ export function runReview(argv: string[], io: Io, configFile = path.resolve(proc
       throw e;
     }
     const stack = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-    reviews.push(reviewEnvironment(environment, stack, plan, own));
+    const across = environmentWarnings(allEnvironments)
+      .filter((w) => w.environment === environment.name)
+      .map((w) => ({ rule: "one-key-per-account", severity: "warning" as const, path: "environments", message: w.message }));
+    reviews.push(reviewEnvironment(environment, stack, plan, own, across));
   }
 
   fs.mkdirSync(options.out, { recursive: true });

@@ -7,7 +7,7 @@ export { ALERT_EVENTS, alertEventPattern, EVENTS_SID, eventsStatement, KeyAudit 
 export type { KeyAuditProps } from "./audit/key-audit";
 export { validateSubscriptions } from "./audit/subscriptions";
 export type { AlertSubscription } from "./audit/subscriptions";
-export { partitionOf, validateAccountId, validateBucketName, validateRegion, validateTableName } from "./common/validate";
+export { partitionOf, validateAccountId, validateBucketName, validateRegion, validateTableName, validateTags } from "./common/validate";
 export { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./data-key/alias";
 export { DataKey } from "./data-key/data-key";
 export type { DataKeyProps } from "./data-key/data-key";
@@ -65,6 +65,7 @@ export {
   checkPolicy,
   keyFacts,
   knownActions,
+  knownServices,
   lockout,
   policyGrammar,
   policySize,

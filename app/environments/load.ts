@@ -29,15 +29,24 @@ export function loadEnvironments(file: string): EnvironmentConfig[] {
 export function parseEnvironments(text: string, shown: string): EnvironmentConfig[] {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // A byte-order mark (some editors save UTF-8 with one) is not JSON, and not a problem.
+    data = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
     throw new ConfigError(`config: "${shown}" is not allowed. It is not valid JSON: ${(e as Error).message}`);
+  }
+  if (Array.isArray(data)) {
+    throw new ConfigError(
+      `config: "${shown}" is not allowed. It is a bare list; the file is an object holding the list: { "environments": [ ... ] }.`,
+    );
   }
   const parsed = environmentsFileSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError([`${shown}:`, ...parsed.error.issues.map(describeIssue)].join("\n  "));
   }
   const environments = parsed.data.environments as EnvironmentConfig[];
+  if (environments.length === 0) {
+    throw new ConfigError(`${shown}:\n  environments: [] is not allowed. List at least one environment (README, "Add an environment"); an app of no stacks deploys nothing.`);
+  }
   validateEnvironments(environments);
   return environments;
 }
@@ -66,6 +75,35 @@ export function validateEnvironments(environments: readonly EnvironmentConfig[])
     }
     aliases.set(where, env);
   });
+}
+
+/**
+ * What is legal but suspicious across environments, as warnings that `npm run synth` prints and
+ * the review lists: two environments in one account and region with different aliases make two
+ * data keys where the seed has one per account and region (§6: the same alias everywhere).
+ */
+export function environmentWarnings(environments: readonly EnvironmentConfig[]): { readonly environment: string; readonly message: string }[] {
+  const warnings: { environment: string; message: string }[] = [];
+  const first = new Map<string, { env: EnvironmentConfig; index: number }>();
+  environments.forEach((env, i) => {
+    const where = `${env.accountId}/${env.region}`;
+    const other = first.get(where);
+    if (other === undefined) {
+      first.set(where, { env, index: i });
+      return;
+    }
+    const alias = env.alias ?? DEFAULT_ALIAS;
+    const otherAlias = other.env.alias ?? DEFAULT_ALIAS;
+    if (alias !== otherAlias) {
+      warnings.push({
+        environment: env.name,
+        message:
+          `environments[${i}] (${env.name}): a second data key in account ${env.accountId}, ${env.region} (${alias}, beside ${otherAlias} of ` +
+          `environments[${other.index}] (${other.env.name})); the seed keeps one key under one alias per account and region (§6).`,
+      });
+    }
+  });
+  return warnings;
 }
 
 /**

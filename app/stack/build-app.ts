@@ -1,7 +1,11 @@
+import { POLICY_RULES } from "../../modules/index";
 import { EnvironmentConfig } from "../environments/environment";
-import { loadEnvironments, selectEnvironments } from "../environments/load";
+import { environmentWarnings, loadEnvironments, selectEnvironments } from "../environments/load";
 import { App } from "../platform";
 import { DataKeyStack } from "./data-key-stack";
+import { inEnvironment } from "./label";
+
+const INPUT_RULES = new Set(POLICY_RULES.filter((r) => r.input).map((r) => r.id));
 
 export interface BuildOptions {
   /** The environments file. */
@@ -12,12 +16,38 @@ export interface BuildOptions {
   readonly outdir?: string;
 }
 
-/** The app: one DataKeyStack per selected environment. Throws before anything is written if one is bad. */
-export function buildApp(options: BuildOptions): { app: App; stacks: DataKeyStack[] } {
-  const environments = selectEnvironments(loadEnvironments(options.configFile), options.select);
+export interface BuiltApp {
+  readonly app: App;
+  readonly stacks: DataKeyStack[];
+  /**
+   * What was written that is legal but suspicious, one line each, naming the environment: the
+   * input rules' warnings (a service AWS may not know), and across environments (two keys in one
+   * account and region). The policy's design warnings are the review's.
+   */
+  readonly warnings: string[];
+}
+
+/**
+ * The app: one DataKeyStack per selected environment. Throws before anything is written if one is
+ * bad; an error a construct finds names the environment (`environments[1] (staging): …`), as
+ * the file's schema errors do.
+ */
+export function buildApp(options: BuildOptions): BuiltApp {
+  const all = loadEnvironments(options.configFile);
+  const environments = selectEnvironments(all, options.select);
   const app = new App({ outdir: options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out" });
-  const stacks = environments.map((environment) => new DataKeyStack(app, environment));
-  return { app, stacks };
+  const stacks = environments.map((environment) => {
+    const label = `environments[${all.indexOf(environment)}] (${environment.name})`;
+    return inEnvironment(label, environment, () => new DataKeyStack(app, environment, label));
+  });
+  const selected = new Set(environments.map((e) => e.name));
+  const warnings = [
+    ...environmentWarnings(all)
+      .filter((w) => selected.has(w.environment))
+      .map((w) => w.message),
+    ...stacks.flatMap((s) => s.dataKey.findings.filter((f) => f.severity === "warning" && INPUT_RULES.has(f.rule)).map((f) => `${s.label}: ${f.message}`)),
+  ];
+  return { app, stacks, warnings };
 }
 
 /**

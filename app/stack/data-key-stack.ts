@@ -1,6 +1,7 @@
 import { checkTerraformNames, configureRemoteState, DataKey, enforceEncryption, Finding, invalid, KeyAudit, partitionOf, stateKey, validateRegion } from "../../modules/index";
 import { EnvironmentConfig } from "../environments/environment";
 import { AwsProvider, Construct, TerraformOutput, TerraformStack } from "../platform";
+import { inEnvironment } from "./label";
 import { bindConfiguredResources } from "./resources";
 
 /** The construct id of the data key, and so its Terraform addresses: `aws_kms_key.mavik_data_key`. */
@@ -18,12 +19,16 @@ export class DataKeyStack extends TerraformStack {
   /** Non-error findings of the encryption rules (the exemptions), set when the app synthesizes. */
   public encryptionFindings: Finding[] = [];
 
-  constructor(scope: Construct, environment: EnvironmentConfig) {
+  /** How messages name the environment: `environments[1] (staging)` when built from the file. */
+  public readonly label: string;
+
+  constructor(scope: Construct, environment: EnvironmentConfig, label = `environment ${environment.name}`) {
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(environment.name)) {
       invalid("name", environment.name, "An environment name is 1 to 32 lowercase letters, digits and hyphens, starting with a letter.");
     }
     super(scope, environment.name);
     this.environment = environment;
+    this.label = label;
     validateRegion("region", environment.region);
 
     new AwsProvider(this, "aws", {
@@ -76,8 +81,10 @@ export class DataKeyStack extends TerraformStack {
    * names or an unencrypted resource in one environment leaves no environment half-written.
    */
   public prepareStack(): void {
-    checkTerraformNames(this);
-    this.encryptionFindings = enforceEncryption(this, this.dataKey);
+    inEnvironment(this.label, undefined, () => {
+      checkTerraformNames(this);
+      this.encryptionFindings = enforceEncryption(this, this.dataKey);
+    });
     super.prepareStack();
   }
 }

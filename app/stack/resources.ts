@@ -100,6 +100,9 @@ export function bindConfiguredResources(scope: Construct, key: DataKey, config: 
     const prop = `resources.tables[${i}]`;
     validateTableName(`${prop}.name`, t.name);
     const tfName = claim(`${prop}.name`, "aws_dynamodb_table", t.name);
+    if (t.rangeKey !== undefined && t.rangeKey === t.hashKey) {
+      invalid(`${prop}.rangeKey`, t.rangeKey, "The sort (range) key is another attribute than the partition (hash) key; leave rangeKey out for a table keyed by the hash key alone.");
+    }
     const attributes = [{ name: t.hashKey, type: t.hashKeyType ?? "S" }];
     if (t.rangeKey !== undefined) attributes.push({ name: t.rangeKey, type: t.rangeKeyType ?? "S" });
     const table = new DynamodbTable(scope, `table-${t.name}`, {
@@ -136,6 +139,9 @@ export function bindConfiguredResources(scope: Construct, key: DataKey, config: 
     const role = f.role.startsWith("arn:") ? f.role : `arn:${context.partition}:iam::${context.accountId}:${f.role}`;
     if (!new RegExp(`^arn:${context.partition}:iam::\\d{12}:role/[A-Za-z0-9+=,.@_/-]+$`).test(role)) {
       invalid(`${prop}.role`, f.role, 'The execution role is "role/<name>" or an IAM role ARN.');
+    }
+    if (role.split(":")[4] !== context.accountId) {
+      invalid(`${prop}.role`, f.role, `The execution role is in account ${role.split(":")[4]}; Lambda takes a role of the function's own account (${context.accountId}).`);
     }
     const image = "imageUri" in f.code ? f.code.imageUri : undefined;
     if (image === undefined) {

@@ -86,7 +86,7 @@ function subjectOf(environment: EnvironmentConfig, stack: StackJson): PolicySubj
 }
 
 /** The review of one environment from its synthesized stack and, when there is one, its plan. */
-export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJson, plan?: Plan, moves: readonly Move[] = []): EnvironmentReview {
+export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJson, plan?: Plan, moves: readonly Move[] = [], extra: readonly Finding[] = []): EnvironmentReview {
   const subject = subjectOf(environment, stack);
   const order = { error: 0, warning: 1, info: 2 };
   return {
@@ -97,7 +97,7 @@ export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJs
     plan: plan ? summarizePlan(plan) : summarizeSynthesized(stack),
     key: plan ? keyPlan(plan, keyFacts(subject)) : undefined,
     moves,
-    findings: [...checkPolicy(subject)].sort((a, b) => order[a.severity] - order[b.severity]),
+    findings: [...checkPolicy(subject), ...extra].sort((a, b) => order[a.severity] - order[b.severity]),
     bound: boundResources(stack),
     policy: subject.policy,
     matrix: accessMatrix(subject.policy, keyFacts(subject)),

@@ -103,6 +103,10 @@ export class KeyAudit extends Construct {
 
   constructor(scope: Construct, id: string, props: KeyAuditProps) {
     super(scope, id);
+    if (typeof props !== "object" || props === null) {
+      invalid("KeyAudit props", props, "new KeyAudit(scope, id, { dataKey, accountId, region, name, alerts?, configRule? }) takes its props as an object.");
+    }
+    if (!(props.dataKey instanceof DataKey)) invalid("dataKey", props.dataKey, "The DataKey this audit watches (a key this app creates; its policy gets the events statement).");
     validateAccountId("accountId", props.accountId);
     validateRegion("region", props.region);
     if (!/^[A-Za-z0-9_.-]{1,48}$/.test(props.name)) invalid("audit name", props.name, "Allowed: 1 to 48 letters, digits and _.- characters.");

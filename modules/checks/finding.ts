@@ -20,6 +20,12 @@ export interface Rule<T> {
   readonly severity: Severity;
   /** One line: what the rule guards against. */
   readonly description: string;
+  /**
+   * Its warnings are about what was written (a name AWS may not know), not about the policy's
+   * design: apps print them when they synthesize; the review lists every warning.
+   * @default false
+   */
+  readonly input?: boolean;
   check(subject: T): Finding[];
 }
 

@@ -9,10 +9,11 @@
  * - at synth, for any two elements of a stack (yours included), through a validation this
  *   package adds to every stack it writes into ({@link terraformNameClashes}).
  */
-import { TerraformElement, terraformAddress, TerraformStack } from "../platform";
+import { IConstruct, TerraformElement, terraformAddress, TerraformStack } from "../platform";
 import { ConfigError } from "./errors";
 
 const claimed = new WeakMap<TerraformStack, Map<string, string>>();
+const aliases = new WeakMap<TerraformStack, Map<string, string>>();
 const validated = new WeakSet<TerraformStack>();
 
 /** Records that `element` holds its Terraform name in its stack; throws if another construct holds it. */
@@ -26,6 +27,24 @@ export function claimTerraformName(element: TerraformElement): void {
   const holder = names.get(address);
   if (holder !== undefined && holder !== element.node.path) throw new ConfigError(clash(address, holder, element.node.path));
   names.set(address, element.node.path);
+}
+
+/**
+ * Records that the key `owner` takes `alias` in its stack: one provider, one account and region,
+ * where an alias names one key. A second key with the alias would fail at apply
+ * (AlreadyExistsException), after the first was created.
+ */
+export function claimAlias(owner: IConstruct, alias: string): void {
+  const stack = TerraformStack.of(owner);
+  let names = aliases.get(stack);
+  if (names === undefined) aliases.set(stack, (names = new Map()));
+  const holder = names.get(alias);
+  if (holder !== undefined && holder !== owner.node.path) {
+    throw new ConfigError(
+      `alias: ${JSON.stringify(alias)} is not allowed. ${owner.node.path} would take the alias ${holder} has in the same stack (one account and region), where an alias names one key. Give one of them another alias.`,
+    );
+  }
+  names.set(alias, owner.node.path);
 }
 
 /** Every pair of elements of `stack` written under one Terraform name, as messages. */

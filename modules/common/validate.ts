@@ -1,4 +1,6 @@
 import { Token } from "../platform";
+import { REGIONS_BY_PARTITION } from "./aws-names.generated";
+import { editDistance } from "./edit-distance";
 import { invalid } from "./errors";
 
 /** True when `value` is an unresolved CDKTF token; such values are checked by Terraform instead. */
@@ -12,13 +14,33 @@ export function validateAccountId(prop: string, value: string): void {
   if (!/^\d{12}$/.test(value)) invalid(prop, value, 'An AWS account id is exactly 12 digits, e.g. "167067248318".');
 }
 
-/** Commercial, GovCloud, China, ISO and European Sovereign Cloud region names, e.g. `us-east-1`. */
-const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|eusc)-(central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+const ALL_REGIONS: readonly string[] = Object.values(REGIONS_BY_PARTITION).flat();
 
-/** An AWS region name such as `us-east-1`. */
+/**
+ * A region of one of AWS's partitions, as the pinned AWS SDK's endpoint data lists them
+ * (`modules/common/aws-names.generated.ts`, `npm run generate`).
+ */
 export function validateRegion(prop: string, value: string): void {
   if (isToken(value)) return;
-  if (!REGION.test(value)) invalid(prop, value, 'A region is an AWS region name such as "us-east-1" or "eu-west-2".');
+  if (typeof value === "string" && ALL_REGIONS.includes(value)) return;
+  const closest = typeof value === "string" ? closestOf(value.toLowerCase(), ALL_REGIONS, 3) : undefined;
+  invalid(
+    prop,
+    value,
+    `It is no region of any AWS partition (the AWS SDK's endpoint data)` +
+      `${closest ? `; did you mean ${JSON.stringify(closest)}?` : '; a region is a name such as "us-east-1" or "eu-west-2".'}`,
+  );
+}
+
+/** The candidate closest to `value`, if within `limit` edits. */
+export function closestOf(value: string, candidates: readonly string[], limit: number): string | undefined {
+  let best: string | undefined;
+  let distance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(value, c);
+    if (d < distance) [best, distance] = [c, d];
+  }
+  return distance <= limit ? best : undefined;
 }
 
 /** An integer within `[min, max]`. */
@@ -29,8 +51,9 @@ export function validateIntegerRange(prop: string, value: number, min: number, m
   }
 }
 
-/** The partition of a region: `aws`, `aws-cn`, `aws-us-gov`, ... */
+/** The partition of a region: `aws`, `aws-cn`, `aws-us-gov`, ... (from the endpoint data, else by its prefix). */
 export function partitionOf(region: string): string {
+  for (const [partition, regions] of Object.entries(REGIONS_BY_PARTITION)) if (regions.includes(region)) return partition;
   if (region.startsWith("cn-")) return "aws-cn";
   if (region.startsWith("us-gov-")) return "aws-us-gov";
   if (region.startsWith("us-isob-")) return "aws-iso-b";
@@ -61,5 +84,29 @@ export function validateTableName(prop: string, value: string): void {
   if (isToken(value)) return;
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(value)) {
     invalid(prop, value, "A DynamoDB table name has 3 to 255 letters, digits, underscores, hyphens and dots.");
+  }
+}
+
+/**
+ * Tags as AWS accepts them (User-Defined Tag Restrictions, and KMS's Tag type): at most 50; keys
+ * of 1 to 128 and values of up to 256 characters, Unicode letters, digits, spaces and `_ . : / = + - @`;
+ * no key or value starting with `aws:` (in any case), which is reserved for AWS.
+ */
+export function validateTags(prop: string, tags: Record<string, string> | undefined): void {
+  if (tags === undefined || isToken(tags as unknown as string)) return;
+  if (typeof tags !== "object" || tags === null || Array.isArray(tags)) invalid(prop, tags, 'Tags are an object of strings, e.g. { "team": "ssot" }.');
+  const entries = Object.entries(tags);
+  if (entries.length > 50) invalid(prop, `${entries.length} tags`, "A resource has at most 50 tags.");
+  const CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  for (const [key, value] of entries) {
+    const where = `${prop}.${key}`;
+    if (isToken(key) || isToken(value)) continue;
+    if (typeof value !== "string") invalid(where, value, "A tag value is a string (it may be empty).");
+    if ([...key].length < 1 || [...key].length > 128) invalid(`${prop} key`, key, `A tag key has 1 to 128 characters; this one has ${[...key].length}.`);
+    if ([...value].length > 256) invalid(where, value, `A tag value has at most 256 characters; this one has ${[...value].length}.`);
+    if (/^aws:/i.test(key)) invalid(`${prop} key`, key, 'Tag keys starting with "aws:" are reserved for AWS.');
+    if (/^aws:/i.test(value)) invalid(where, value, 'Tag values starting with "aws:" are reserved for AWS.');
+    if (!CHARS.test(key)) invalid(`${prop} key`, key, "A tag key has Unicode letters, digits, spaces and _ . : / = + - @ only.");
+    if (!CHARS.test(value)) invalid(where, value, "A tag value has Unicode letters, digits, spaces and _ . : / = + - @ only.");
   }
 }

@@ -1,7 +1,7 @@
 import { KeyFacts } from "../access/context";
 import { invalid } from "../common/errors";
-import { claimTerraformName } from "../common/names";
-import { isToken, validateIntegerRange } from "../common/validate";
+import { claimAlias, claimTerraformName } from "../common/names";
+import { isToken, validateIntegerRange, validateTags } from "../common/validate";
 import { failOnErrors, Finding } from "../checks/finding";
 import { checkPolicy, keyFacts, PolicySubject } from "../checks/policy";
 import { partitionOf } from "../common/validate";
@@ -120,6 +120,9 @@ export class DataKey extends DataKeyBase {
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {
     super(scope, id);
+    if (typeof props !== "object" || props === null) {
+      invalid("DataKey props", props, 'new DataKey(scope, id, { accountId, administrators, users, services, ... }) takes its props as an object; "accountId" at least.');
+    }
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id)) {
       invalid("id", id, "The construct id becomes the Terraform resource name: a letter or _ first, then letters, digits, _ or -.");
     }
@@ -131,6 +134,12 @@ export class DataKey extends DataKeyBase {
     validateIntegerRange("rotationPeriodInDays", rotationPeriodInDays, 90, 2560, "days");
     if (props.existingKeyId !== undefined) validateKeyId("existingKeyId", props.existingKeyId);
     validateMovedFrom(props.movedFrom);
+    if (props.description !== undefined && !isToken(props.description)) {
+      if (typeof props.description !== "string") invalid("description", props.description, "A description is a string.");
+      if (props.description.length > 8192) invalid("description", props.description, `A key description has at most 8,192 characters (KMS CreateKey); this one has ${props.description.length}.`);
+    }
+    validateTags("tags", props.tags);
+    claimAlias(this, alias);
 
     const built = composeKeyPolicy(props);
     this.document = built.document;

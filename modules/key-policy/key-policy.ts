@@ -125,7 +125,26 @@ export function buildKeyPolicy(props: KeyPolicyProps): PolicyDocument {
 export function composeKeyPolicy(props: KeyPolicyProps): BuiltKeyPolicy {
   validateAccountId("accountId", props.accountId);
   const context = { accountId: props.accountId, partition: props.partition ?? "aws" };
+  for (const [prop, list, what] of [
+    ["administrators", props.administrators, "the key administrators' statement"],
+    ["users", props.users, "the key users' statements"],
+    ["services", props.services, "the AWS services' statement"],
+  ] as const) {
+    if (list !== undefined && !Array.isArray(list)) invalid(prop, list, "A list.");
+    if (list !== undefined && list.length === 0) {
+      invalid(prop, list, `An empty list writes no statement: list at least one, or leave ${prop} out to write no ${what.replace(/^the /, "")} on purpose.`);
+    }
+  }
   const administrators = resolveAll("administrators", props.administrators ?? [], context);
+  administrators.forEach((arn, i) => {
+    if (/:root$/.test(arn) && arn.includes(`::${context.accountId}:`)) {
+      invalid(
+        `administrators[${i}]`,
+        (props.administrators ?? [])[i],
+        "The account root is not a key administrator: the root statement (enableIamUserPermissions) already lets the account's IAM policies grant anything. List the users or roles that administer the key.",
+      );
+    }
+  });
   const users = resolveAll("users", props.users ?? [], context);
   const services = props.services ?? [];
   services.forEach((s, i) => validateServicePrincipal(`services[${i}]`, s));

@@ -48,6 +48,9 @@ export function configureRemoteState(stack: TerraformStack, environment: string,
   if (!/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(keyPrefix)) {
     invalid("state.keyPrefix", keyPrefix, 'A key prefix is one or more "/"-separated parts of letters, digits and !_.*\'()-.');
   }
+  if (keyPrefix.split("/").some((part) => part === "." || part === "..")) {
+    invalid("state.keyPrefix", keyPrefix, 'A part may not be "." or "..": the state object would land outside the prefix (another project\'s state, say).');
+  }
   const locking = config.locking as StateLocking | undefined;
   if (locking?.type === "dynamodb") validateTableName("state.locking.table", locking.table);
   else if (locking?.type !== "lockfile") {

@@ -2,6 +2,7 @@ import { Finding, Rule } from "../finding";
 import { adminSelfGrant } from "./admin-self-grant";
 import { administratorsListed } from "./administrators-listed";
 import { knownActions } from "./known-actions";
+import { knownServices } from "./known-services";
 import { lockout } from "./lockout";
 import { policyGrammar } from "./policy-grammar";
 import { policySize } from "./policy-size";
@@ -15,6 +16,7 @@ export {
   adminSelfGrant,
   administratorsListed,
   knownActions,
+  knownServices,
   lockout,
   policyGrammar,
   policySize,
@@ -32,6 +34,7 @@ export const POLICY_RULES: readonly Rule<PolicySubject>[] = [
   lockout,
   servicePrincipalSource,
   knownActions,
+  knownServices,
   adminSelfGrant,
   wildcardPrincipal,
   uniqueSids,
