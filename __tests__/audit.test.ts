@@ -9,6 +9,9 @@ import {
   ALERT_EVENTS,
   alertEventPattern,
   DataKey,
+  ALARMS_SID,
+  cloudTrailPattern,
+  dashboardBody,
   EVENTS_SID,
   KeyAudit,
   KeyAuditProps,
@@ -129,11 +132,11 @@ describe("the SNS topic and its subscriptions", () => {
     expect(out).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: "email", endpoint: "security@mavik.example", topic_arn: "${aws_sns_topic.mavik_data_key_alerts.arn}" });
   });
 
-  test("the topic policy lets only this rule publish", () => {
+  test("the topic policy lets only this audit's rules publish: the alerts rule and the rotation compliance rule", () => {
     const { json } = build();
     const policy = json.resource.aws_sns_topic_policy.mavik_data_key_alerts.policy as string;
     expect(policy).toContain('"Principal" = {"Service" = "events.amazonaws.com"}');
-    expect(policy).toContain(`"Condition" = {"ArnEquals" = {"aws:SourceArn" = "${RULE_ARN}"}}`);
+    expect(policy).toContain(`"Condition" = {"ArnEquals" = {"aws:SourceArn" = ["${RULE_ARN}", "${RULE_ARN.replace("-alerts", "-rotation-compliance")}"]}}`);
   });
 
   test("outputs name the topic, the rule and the Config rule", () => {
@@ -142,16 +145,17 @@ describe("the SNS topic and its subscriptions", () => {
   });
 });
 
-describe("the key policy's events statement, made with the rule", () => {
-  test("events.amazonaws.com, limited by aws:SourceArn to the rule", () => {
+describe("the key policy's events statement", () => {
+  test("events.amazonaws.com without a source condition: AWS does not support one for EventBridge-to-encrypted-topic delivery", () => {
     const { key } = build();
+    // SNS developer guide, "Key management": adding aws:SourceAccount and aws:SourceArn to a KMS
+    // key policy is not supported for EventBridge-to-encrypted topics; with them every alert is dropped.
     expect(key.policy.Statement.at(-1)).toEqual({
       Sid: EVENTS_SID,
       Effect: "Allow",
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
       Resource: "*",
-      Condition: { ArnEquals: { "aws:SourceArn": RULE_ARN } },
     });
     expect(JSON.parse(build().json.resource.aws_kms_key.mavik_data_key.policy).Statement).toHaveLength(6);
   });
@@ -198,16 +202,26 @@ describe("bad subscriptions fail at synth", () => {
 test("an environment turns audit on in environments.json", () => {
   const { json } = synthApp(path.join(REPO, "__tests__", "fixtures", "environments.audit.json"));
   expect(Object.keys(json.audited.resource).sort()).toEqual([
-    "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_config_config_rule", "aws_kms_alias",
-    "aws_kms_key", "aws_sns_topic", "aws_sns_topic_policy", "aws_sns_topic_subscription",
+    "aws_cloudwatch_dashboard", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_cloudwatch_log_metric_filter",
+    "aws_cloudwatch_metric_alarm", "aws_config_config_rule", "aws_kms_alias", "aws_kms_key", "aws_sns_topic", "aws_sns_topic_policy",
+    "aws_sns_topic_subscription",
   ]);
   expect(Object.keys(json.audited.resource.aws_sns_topic_subscription)).toEqual(["mavik_data_key_alerts_0", "mavik_data_key_alerts_1"]);
   // The app's stacks keep the names they have always had: no address moves, no output renamed.
-  for (const type of ["aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_sns_topic", "aws_sns_topic_policy"]) {
+  for (const type of ["aws_sns_topic", "aws_sns_topic_policy"]) {
     expect(Object.keys(json.audited.resource[type])).toEqual(["mavik_data_key_alerts"]);
   }
+  for (const type of ["aws_cloudwatch_event_rule", "aws_cloudwatch_event_target"]) {
+    expect(Object.keys(json.audited.resource[type])).toEqual(["mavik_data_key_alerts", "mavik_data_key_rotation_compliance"]);
+  }
   expect(Object.keys(json.audited.resource.aws_config_config_rule)).toEqual(["mavik_data_key_rotation"]);
-  expect(Object.keys(json.audited.output).filter((o) => /alerts|rotation/.test(o)).sort()).toEqual(["alerts_rule_name", "alerts_topic_arn", "rotation_config_rule_name"]);
+  expect(Object.keys(json.audited.output).filter((o) => /alerts|rotation|dashboard|alarm/.test(o)).sort()).toEqual([
+    "alerts_rule_name",
+    "alerts_topic_arn",
+    "dashboard_name",
+    "decrypt_alarm_name",
+    "rotation_config_rule_name",
+  ]);
 });
 
 describe("names from the construct id", () => {
@@ -223,16 +237,16 @@ describe("names from the construct id", () => {
 
   test("two audits in one stack keep every rule, target, topic, policy, subscription and output", () => {
     const json = twoAudits();
-    for (const type of ["aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_sns_topic", "aws_sns_topic_policy"]) {
+    for (const type of ["aws_sns_topic", "aws_sns_topic_policy"]) {
       expect(Object.keys(json.resource[type]).sort()).toEqual(["compliance_alerts", "security_alerts"]);
+    }
+    for (const type of ["aws_cloudwatch_event_rule", "aws_cloudwatch_event_target"]) {
+      expect(Object.keys(json.resource[type]).sort()).toEqual(["compliance_alerts", "compliance_rotation_compliance", "security_alerts", "security_rotation_compliance"]);
     }
     expect(Object.keys(json.resource.aws_sns_topic_subscription).sort()).toEqual(["compliance_alerts_0", "security_alerts_0"]);
     expect(Object.keys(json.resource.aws_config_config_rule).sort()).toEqual(["compliance_rotation", "security_rotation"]);
-    // One key-policy statement for both rules.
-    const statement = JSON.parse(json.resource.aws_kms_key.mavik_data_key.policy).Statement.filter((st: { Sid?: string }) => st.Sid === EVENTS_SID);
-    expect(statement.map((st: { Condition: unknown }) => st.Condition)).toEqual([
-      { ArnEquals: { "aws:SourceArn": [`arn:aws:events:us-east-1:${ACCOUNT}:rule/mavik-security-alerts`, `arn:aws:events:us-east-1:${ACCOUNT}:rule/mavik-compliance-alerts`] } },
-    ]);
+    // One key-policy statement for both audits' topics.
+    expect(JSON.parse(json.resource.aws_kms_key.mavik_data_key.policy).Statement.filter((st: { Sid?: string }) => st.Sid === EVENTS_SID)).toHaveLength(1);
     expect(Object.keys(json.output).sort()).toEqual([
       "compliance_alerts_rule_name",
       "compliance_alerts_topic_arn",
@@ -259,6 +273,117 @@ describe("names from the construct id", () => {
     ["a terraformName that is not a Terraform name", { terraformName: "1audit" }, 'audit terraformName: "1audit" is not allowed. A Terraform name: a letter or _ first, then letters, digits, _ or -.'],
     ["an outputPrefix that is not the start of one", { outputPrefix: "a b" }, 'audit outputPrefix: "a b" is not allowed. Empty, or the start of a Terraform name.'],
   ])("%s", (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe("the dashboard, the per-key counts and the Decrypt alarm (seed §5.1)", () => {
+  const LOG_GROUP = "aws-cloudtrail-logs-167067248318-mgmt";
+  const full = () => build({ dashboard: true, cloudTrailLogGroup: LOG_GROUP, decryptAlarm: { threshold: 5000, periodMinutes: 15 } });
+
+  test("a metric filter per operation on the trail's log group, for this key's ARN only", () => {
+    const { json } = full();
+    const filters = json.resource.aws_cloudwatch_log_metric_filter;
+    expect(Object.keys(filters).sort()).toEqual(["mavik_data_key_creategrant", "mavik_data_key_decrypt", "mavik_data_key_encrypt", "mavik_data_key_generatedatakey", "mavik_data_key_reencrypt"]);
+    expect(filters.mavik_data_key_decrypt).toMatchObject({
+      name: "mavik-data-key-prod-Decrypt",
+      log_group_name: LOG_GROUP,
+      pattern: '{ ($.eventSource = "kms.amazonaws.com") && ($.eventName = "Decrypt") && ($.resources[0].ARN = "${aws_kms_key.mavik_data_key.arn}") }',
+      metric_transformation: { name: "Decrypt", namespace: "Mavik/DataKey/mavik-data-key-prod", value: "1", default_value: "0" },
+    });
+  });
+
+  test("CloudTrail's metric filter pattern matches this key's Decrypt record and nothing else (CloudWatch Logs JSON pattern semantics)", () => {
+    const pattern = cloudTrailPattern(KEY_ARN, "Decrypt");
+    const conditions = [...pattern.matchAll(/\(\$\.([\w[\].]+) = "([^"]+)"\)/g)].map((m) => [m[1], m[2]]);
+    const field = (event: any, path: string) => path.split(/\.|\[(\d+)\]/).filter(Boolean).reduce((v, k) => (v === undefined ? v : v[k]), event);
+    const matches = (event: object) => conditions.every(([path, value]) => field(event, path) === value);
+    const record = (eventName: string, arn: string) => ({ eventSource: "kms.amazonaws.com", eventName, resources: [{ accountId: ACCOUNT, type: "AWS::KMS::Key", ARN: arn }] });
+    expect(matches(record("Decrypt", KEY_ARN))).toBe(true);
+    expect(matches(record("Encrypt", KEY_ARN))).toBe(false);
+    expect(matches(record("Decrypt", KEY_ARN.replace("cb424700", "00000000")))).toBe(false);
+  });
+
+  test("the alarm: per key when the log group is named, to the alerts topic; CloudWatch may use the key for it", () => {
+    const { json, key } = full();
+    expect(json.resource.aws_cloudwatch_metric_alarm.mavik_data_key_decrypt).toMatchObject({
+      alarm_name: "mavik-data-key-prod-decrypt-volume",
+      namespace: "Mavik/DataKey/mavik-data-key-prod",
+      metric_name: "Decrypt",
+      statistic: "Sum",
+      period: 900,
+      threshold: 5000,
+      comparison_operator: "GreaterThanThreshold",
+      alarm_actions: ["${aws_sns_topic.mavik_data_key_alerts.arn}"],
+    });
+    const alarmArn = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:mavik-data-key-prod-decrypt-volume`;
+    expect(key.policy.Statement.find((st) => st.Sid === ALARMS_SID)).toEqual({
+      Sid: ALARMS_SID,
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: "*",
+      Condition: { ArnEquals: { "aws:SourceArn": alarmArn }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    });
+    expect(json.resource.aws_sns_topic_policy.mavik_data_key_alerts.policy).toContain(`"Principal" = {"Service" = "cloudwatch.amazonaws.com"}, "Action" = "sns:Publish"`);
+  });
+
+  test("without the log group the alarm counts the whole account, and says so", () => {
+    const { json } = build({ decryptAlarm: { threshold: 100 } });
+    expect(json.resource.aws_cloudwatch_metric_alarm.mavik_data_key_decrypt).toMatchObject({
+      namespace: "AWS/Usage",
+      metric_name: "CallCount",
+      dimensions: { Service: "KMS", Type: "API", Resource: "Decrypt", Class: "None" },
+      period: 300,
+      alarm_description: "More than 100 Decrypt calls in 5 minutes by the whole account (AWS/Usage counts every key; name audit.cloudTrailLogGroup for this key alone).",
+    });
+  });
+
+  test("the dashboard: account-wide counts labelled as such, per-key counts, the alerts' deliveries, rotation compliance, the alarm", () => {
+    const body = dashboardBody({
+      name: "mavik-data-key-prod",
+      region: "us-east-1",
+      keyArn: KEY_ARN,
+      aliasName: "alias/mavik-data-kms-key",
+      alertsRuleName: "mavik-data-key-prod-alerts",
+      complianceRuleName: "mavik-data-key-prod-rotation-compliance",
+      configRuleName: "mavik-data-key-prod-rotation",
+      logGroup: LOG_GROUP,
+      alarmArn: "arn:aws:cloudwatch:us-east-1:167067248318:alarm:mavik-data-key-prod-decrypt-volume",
+    }) as { widgets: any[] };
+    expect(body.widgets.map((w) => w.properties.title ?? w.type)).toEqual([
+      "text",
+      "KMS requests by operation: the whole account (AWS/Usage counts every key, not only this one)",
+      "Requests to this key by operation (CloudTrail metric filters)",
+      "Alerts on destructive calls: rule invocations, and failed deliveries to the topic",
+      "Rotation rule mavik-data-key-prod-rotation: times it turned NON_COMPLIANT (AWS Config has no compliance metric)",
+      "Unusual Decrypt volume",
+    ]);
+    expect(body.widgets[1].properties.metrics).toEqual(
+      ["Encrypt", "Decrypt", "GenerateDataKey", "ReEncrypt", "CreateGrant"].map((op) => ["AWS/Usage", "CallCount", "Service", "KMS", "Type", "API", "Resource", op, "Class", "None"]),
+    );
+    expect(body.widgets[2].properties.metrics[1]).toEqual(["Mavik/DataKey/mavik-data-key-prod", "Decrypt"]);
+    expect(body.widgets.every((w) => w.width === 24 && typeof w.y === "number")).toBe(true);
+    const { json } = full();
+    expect(json.resource.aws_cloudwatch_dashboard.mavik_data_key_dashboard.dashboard_name).toBe("mavik-data-key-prod");
+  });
+
+  test("the rotation rule's NON_COMPLIANT changes go to the alerts topic", () => {
+    const { json } = full();
+    expect(JSON.parse(json.resource.aws_cloudwatch_event_rule.mavik_data_key_rotation_compliance.event_pattern.replace(/^\$\{jsonencode\((.*)\)\}$/s, "$1").replace(/ = /g, ": "))).toEqual({
+      source: ["aws.config"],
+      "detail-type": ["Config Rules Compliance Change"],
+      detail: { configRuleName: ["mavik-data-key-prod-rotation"], newEvaluationResult: { complianceType: ["NON_COMPLIANT"] } },
+    });
+    expect(json.resource.aws_cloudwatch_event_target.mavik_data_key_rotation_compliance.arn).toBe("${aws_sns_topic.mavik_data_key_alerts.arn}");
+  });
+
+  test.each<[string, Partial<KeyAuditProps>, string]>([
+    ["an alarm without alerts", { alerts: undefined, decryptAlarm: { threshold: 10 } }, 'audit.decryptAlarm: {"threshold":10} is not allowed. The alarm notifies the alerts topic: turn on audit.alerts too.'],
+    ["a threshold of zero", { decryptAlarm: { threshold: 0 } }, "audit.decryptAlarm.threshold: 0 is not allowed. A whole number of Decrypt calls, 1 or more."],
+    ["a period of two days", { decryptAlarm: { threshold: 10, periodMinutes: 2880 } }, "audit.decryptAlarm.periodMinutes: 2880 is not allowed. A whole number of minutes from 1 to 1440 (one day)."],
+    ["a log group with a space", { cloudTrailLogGroup: "cloud trail" }, 'audit.cloudTrailLogGroup: "cloud trail" is not allowed. A CloudWatch Logs group name: 1 to 512 letters, digits and . - _ / #.'],
+  ])("refused: %s", (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
 });

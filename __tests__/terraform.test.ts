@@ -7,7 +7,7 @@
  * for the refusals (`prevent_destroy`). Same assertions per environment, a fifth of the CPU.
  */
 import * as path from "path";
-import { buildKeyPolicy, eventsStatement, normalizePolicy, partitionOf } from "../modules/index";
+import { alarmsStatement, buildKeyPolicy, eventsStatement, normalizePolicy, partitionOf } from "../modules/index";
 import { loadEnvironments } from "../app";
 import { build as adoptExisting } from "../examples/adopt-existing/main";
 import { build as minimalKey } from "../examples/minimal-key/main";
@@ -105,10 +105,11 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
 
       const planned = JSON.parse(values[KEY].policy as string);
       const built = buildKeyPolicy({ ...env, partition: partitionOf(env.region) });
-      // An encrypted alert topic adds the events statement, made with the rule.
-      const ruleArn = `arn:${partitionOf(env.region)}:events:${env.region}:${env.accountId}:rule/mavik-data-key-${env.name}-alerts`;
+      // An encrypted alert topic adds the events statement, and the Decrypt alarm its own, made with the alarm.
+      const alarmArn = `arn:${partitionOf(env.region)}:cloudwatch:${env.region}:${env.accountId}:alarm:mavik-data-key-${env.name}-decrypt-volume`;
       const audited = env.audit?.alerts !== undefined && env.audit.alerts.encryptTopic !== false;
-      const expected = audited ? { ...built, Statement: [...built.Statement, eventsStatement(ruleArn)] } : built;
+      const added = audited ? [eventsStatement(), ...(env.audit?.decryptAlarm ? [alarmsStatement(env.accountId, alarmArn)] : [])] : [];
+      const expected = { ...built, Statement: [...built.Statement, ...added] };
       expect(normalizePolicy(planned)).toEqual(normalizePolicy(expected));
       if (env.accountId === "167067248318" && env.existingKeyId === SEED_KEY_ID) {
         // The seed's environment: the policy Terraform computes is the seed's JSON.
@@ -163,12 +164,21 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     expect(others.every((c) => c.change.actions.join() === "create")).toBe(true);
   });
 
-  test("the audit resources plan: rule, target, encrypted topic, its policy, subscriptions, Config rule", () => {
+  test("the audit resources plan: rules, targets, encrypted topic, its policy, subscriptions, Config rule, dashboard, metric filters, alarm", () => {
     const { changes, values } = moduleView(plan, "audit-audited");
     const creates = changes.filter((c) => c.change.actions.join() === "create").map((c) => c.address).sort();
     expect(creates).toEqual([
+      "aws_cloudwatch_dashboard.mavik_data_key_dashboard",
       "aws_cloudwatch_event_rule.mavik_data_key_alerts",
+      "aws_cloudwatch_event_rule.mavik_data_key_rotation_compliance",
       "aws_cloudwatch_event_target.mavik_data_key_alerts",
+      "aws_cloudwatch_event_target.mavik_data_key_rotation_compliance",
+      "aws_cloudwatch_log_metric_filter.mavik_data_key_creategrant",
+      "aws_cloudwatch_log_metric_filter.mavik_data_key_decrypt",
+      "aws_cloudwatch_log_metric_filter.mavik_data_key_encrypt",
+      "aws_cloudwatch_log_metric_filter.mavik_data_key_generatedatakey",
+      "aws_cloudwatch_log_metric_filter.mavik_data_key_reencrypt",
+      "aws_cloudwatch_metric_alarm.mavik_data_key_decrypt",
       "aws_config_config_rule.mavik_data_key_rotation",
       "aws_kms_alias.mavik_data_key",
       "aws_kms_key.mavik_data_key",
@@ -181,6 +191,9 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
       expect.objectContaining({ owner: "AWS", source_identifier: "CMK_BACKING_KEY_ROTATION_ENABLED" }),
     ]);
     expect(values["aws_cloudwatch_event_rule.mavik_data_key_alerts"].name).toBe("mavik-data-key-audited-alerts");
+    expect(values["aws_cloudwatch_dashboard.mavik_data_key_dashboard"].dashboard_name).toBe("mavik-data-key-audited");
+    expect(values["aws_cloudwatch_metric_alarm.mavik_data_key_decrypt"]).toMatchObject({ threshold: 5000, period: 900, namespace: "Mavik/DataKey/mavik-data-key-audited", metric_name: "Decrypt" });
+    expect(values["aws_cloudwatch_log_metric_filter.mavik_data_key_decrypt"]).toMatchObject({ log_group_name: "aws-cloudtrail-logs-167067248318-mgmt" });
   });
 
   describe("the seed's environment", () => {

@@ -3,7 +3,9 @@
  * follow the seed's sections (§2 data-key, §3 key-policy, state, checks).
  */
 export { ConfigError, invalid, missing, notAllowed } from "./common/errors";
-export { ALERT_EVENTS, alertEventPattern, EVENTS_SID, eventsStatement, KeyAudit } from "./audit/key-audit";
+export { ALARMS_SID, ALERT_EVENTS, alarmsStatement, alertEventPattern, EVENTS_SID, eventsStatement, KeyAudit } from "./audit/key-audit";
+export { cloudTrailPattern, DASHBOARD_OPERATIONS, dashboardBody, perKeyNamespace } from "./audit/dashboard";
+export type { DashboardParts } from "./audit/dashboard";
 export type { KeyAuditProps } from "./audit/key-audit";
 export { validateSubscriptions } from "./audit/subscriptions";
 export type { AlertSubscription } from "./audit/subscriptions";

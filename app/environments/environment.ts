@@ -54,7 +54,7 @@ export interface EnvironmentConfig {
    * with subscriptions) and `configRule` (AWS Config CMK_BACKING_KEY_ROTATION_ENABLED).
    * @default none
    */
-  readonly audit?: Pick<KeyAuditProps, "alerts" | "configRule">;
+  readonly audit?: Pick<KeyAuditProps, "alerts" | "configRule" | "dashboard" | "cloudTrailLogGroup" | "decryptAlarm">;
 }
 
 /** The environments file. */

@@ -83,6 +83,9 @@ const audit = z.strictObject({
     })
     .optional(),
   configRule: z.boolean().optional(),
+  dashboard: z.boolean().optional(),
+  cloudTrailLogGroup: z.string().optional(),
+  decryptAlarm: z.strictObject({ threshold: z.number(), periodMinutes: z.number().optional() }).optional(),
 });
 
 const environment = z.strictObject({

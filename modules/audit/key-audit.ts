@@ -1,12 +1,15 @@
 import { terraformName } from "../bindings/binding";
 import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
-import { partitionOf, validateAccountId, validateRegion } from "../common/validate";
+import { isToken, partitionOf, validateAccountId, validateRegion } from "../common/validate";
 import { DataKey } from "../data-key/data-key";
 import { asList, PolicyStatement } from "../key-policy/document";
 import {
+  CloudwatchDashboard,
   CloudwatchEventRule,
   CloudwatchEventTarget,
+  CloudwatchLogMetricFilter,
+  CloudwatchMetricAlarm,
   ConfigConfigRule,
   Construct,
   Fn,
@@ -16,6 +19,8 @@ import {
   TerraformElement,
   TerraformOutput,
 } from "../platform";
+import { cloudTrailPattern, DASHBOARD_OPERATIONS, dashboardBody, perKeyNamespace } from "./dashboard";
+import { ALARMS_SID, EVENTS_SID } from "./sids";
 import { AlertSubscription, validateSubscriptions } from "./subscriptions";
 
 /** The calls that disable, delete, re-policy or re-point the key (seed §6, CIS AWS Foundations 4.7). */
@@ -29,8 +34,7 @@ export const ALERT_EVENTS: readonly string[] = [
   "UpdateAlias",
 ];
 
-/** The Sid of the key-policy statement that lets EventBridge publish to an encrypted alert topic. */
-export const EVENTS_SID = "Allow EventBridge to publish key alerts to the encrypted topic";
+export { ALARMS_SID, EVENTS_SID } from "./sids";
 
 export interface KeyAuditProps {
   readonly dataKey: DataKey;
@@ -63,12 +67,32 @@ export interface KeyAuditProps {
     /** Who is told. @default [] */
     readonly subscriptions?: AlertSubscription[];
     /**
-     * Encrypt the topic with the data key. Adds a key-policy statement for events.amazonaws.com,
-     * limited by aws:SourceArn to the rule.
+     * Encrypt the topic with the data key. Adds a key-policy statement for events.amazonaws.com
+     * (without aws:SourceArn: the SNS developer guide says KMS does not get it for
+     * EventBridge-to-encrypted-topic delivery, so such a condition drops every alert).
      * @default true
      */
     readonly encryptTopic?: boolean;
   };
+  /**
+   * A CloudWatch dashboard of the key (seed §5.1): KMS requests by operation (account-wide from
+   * AWS/Usage; per key with `cloudTrailLogGroup`), the alerts rule's deliveries, the rotation
+   * rule's compliance changes, the Decrypt alarm. Named `<name>`.
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /**
+   * The CloudWatch Logs group a CloudTrail trail delivers to: metric filters there count this
+   * key's calls by operation (namespace `Mavik/DataKey/<name>`), for the dashboard and the alarm.
+   * @default - account-wide counts only
+   */
+  readonly cloudTrailLogGroup?: string;
+  /**
+   * An alarm on unusual Decrypt volume that notifies the alerts topic: more than `threshold` calls
+   * in `periodMinutes` (per key with `cloudTrailLogGroup`, else account-wide). Needs `alerts`.
+   * @default - no alarm
+   */
+  readonly decryptAlarm?: { readonly threshold: number; readonly periodMinutes?: number };
   /**
    * The AWS Config managed rule CMK_BACKING_KEY_ROTATION_ENABLED. Needs a configuration recorder
    * in the account and region.
@@ -121,75 +145,211 @@ export class KeyAudit extends Construct {
       return element;
     };
     const partition = partitionOf(props.region);
+    validateAuditExtras(props);
+    const arnOf = (service: string, resource: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}:${resource}`;
+    const encrypt = props.alerts !== undefined && (props.alerts.encryptTopic ?? true);
 
+    // The alerts: a rule on this key's destructive calls, to a topic (encrypted with the key).
+    const alertsRuleName = `${props.name}-alerts`;
+    let topic: SnsTopic | undefined;
+    let rule: CloudwatchEventRule | undefined;
     if (props.alerts) {
       const subscriptions = props.alerts.subscriptions ?? [];
       validateSubscriptions("audit.alerts.subscriptions", subscriptions, props.accountId, props.region);
-      const ruleName = `${props.name}-alerts`;
-      // Known before apply (default event bus), so the key policy can name it as a literal.
-      const ruleArn = `arn:${partition}:events:${props.region}:${props.accountId}:rule/${ruleName}`;
-      const encrypt = props.alerts.encryptTopic ?? true;
-
-      const topic = named(new SnsTopic(this, "topic", { name: ruleName, kmsMasterKeyId: encrypt ? props.dataKey.keyArn : undefined }), `${base}_alerts`);
-      const rule = named(new CloudwatchEventRule(this, "rule", {
-        name: ruleName,
-        description: "Destructive calls on the Mavik data key: disable, schedule deletion, re-policy, rotation off, alias changes.",
-        eventPattern: Fn.jsonencode(alertEventPattern(props.dataKey.keyArn)),
-      }), `${base}_alerts`);
-      named(new CloudwatchEventTarget(this, "target", { rule: rule.name, arn: topic.arn, targetId: "sns" }), `${base}_alerts`);
-      named(new SnsTopicPolicy(this, "topic-policy", {
-        arn: topic.arn,
-        policy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "AllowEventBridgeRule",
-              Effect: "Allow",
-              Principal: { Service: "events.amazonaws.com" },
-              Action: "sns:Publish",
-              Resource: topic.arn,
-              Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
-            },
-          ],
+      topic = named(new SnsTopic(this, "topic", { name: alertsRuleName, kmsMasterKeyId: encrypt ? props.dataKey.keyArn : undefined }), `${base}_alerts`);
+      rule = named(
+        new CloudwatchEventRule(this, "rule", {
+          name: alertsRuleName,
+          description: "Destructive calls on the Mavik data key: disable, schedule deletion, re-policy, rotation off, alias changes.",
+          eventPattern: Fn.jsonencode(alertEventPattern(props.dataKey.keyArn)),
         }),
-      }), `${base}_alerts`);
-      subscriptions.forEach((s, i) => {
-        named(new SnsTopicSubscription(this, `subscription-${i}`, { topicArn: topic.arn, protocol: s.protocol, endpoint: s.endpoint }), `${base}_alerts_${i}`);
+        `${base}_alerts`,
+      );
+      named(new CloudwatchEventTarget(this, "target", { rule: rule.name, arn: topic.arn, targetId: "sns" }), `${base}_alerts`);
+      subscriptions.forEach((sub, i) => {
+        named(new SnsTopicSubscription(this, `subscription-${i}`, { topicArn: topic!.arn, protocol: sub.protocol, endpoint: sub.endpoint }), `${base}_alerts_${i}`);
       });
-      if (encrypt) {
-        // One statement for every audit's rule: a second audit widens it rather than repeating its Sid.
-        const existing = props.dataKey.policy.Statement.find((st) => st.Sid === EVENTS_SID)?.Condition?.ArnEquals?.["aws:SourceArn"];
-        props.dataKey.putStatement(eventsStatement(...(existing === undefined ? [] : asList(existing)), ruleArn));
-      }
       named(new TerraformOutput(this, "topic-arn", { value: topic.arn, description: "The SNS topic for alerts on the data key." }), `${outputPrefix}alerts_topic_arn`);
       named(new TerraformOutput(this, "rule-name", { value: rule.name, description: "The EventBridge rule that raises them." }), `${outputPrefix}alerts_rule_name`);
       this.rule = rule;
       this.topic = topic;
     }
 
+    // Rotation (seed §6): AWS Config's managed rule, and its compliance changes as events.
+    let complianceRuleName: string | undefined;
     if (props.configRule) {
-      this.configRule = named(new ConfigConfigRule(this, "config-rule", {
-        name: `${props.name}-rotation`,
-        description: "AWS Config: customer-managed KMS keys rotate automatically (seed §6).",
-        source: { owner: "AWS", sourceIdentifier: "CMK_BACKING_KEY_ROTATION_ENABLED" },
-        maximumExecutionFrequency: "TwentyFour_Hours",
-      }), `${base}_rotation`);
+      this.configRule = named(
+        new ConfigConfigRule(this, "config-rule", {
+          name: `${props.name}-rotation`,
+          description: "AWS Config: customer-managed KMS keys rotate automatically (seed §6).",
+          source: { owner: "AWS", sourceIdentifier: "CMK_BACKING_KEY_ROTATION_ENABLED" },
+          maximumExecutionFrequency: "TwentyFour_Hours",
+        }),
+        `${base}_rotation`,
+      );
       named(
         new TerraformOutput(this, "config-rule-name", { value: this.configRule.name, description: "The AWS Config rule for key rotation." }),
         `${outputPrefix}rotation_config_rule_name`,
       );
+      if (props.alerts || props.dashboard) {
+        complianceRuleName = `${props.name}-rotation-compliance`;
+        const compliance = named(
+          new CloudwatchEventRule(this, "compliance-rule", {
+            name: complianceRuleName,
+            description: "AWS Config: the data key's rotation rule turned NON_COMPLIANT.",
+            eventPattern: Fn.jsonencode({
+              source: ["aws.config"],
+              "detail-type": ["Config Rules Compliance Change"],
+              detail: { configRuleName: [`${props.name}-rotation`], newEvaluationResult: { complianceType: ["NON_COMPLIANT"] } },
+            }),
+          }),
+          `${base}_rotation_compliance`,
+        );
+        if (topic) named(new CloudwatchEventTarget(this, "compliance-target", { rule: compliance.name, arn: topic.arn, targetId: "sns" }), `${base}_rotation_compliance`);
+      }
+    }
+
+    // Per-key counts from CloudTrail, where the trail's log group is named.
+    if (props.cloudTrailLogGroup) {
+      for (const operation of DASHBOARD_OPERATIONS) {
+        named(
+          new CloudwatchLogMetricFilter(this, `filter-${operation}`, {
+            name: `${props.name}-${operation}`,
+            logGroupName: props.cloudTrailLogGroup,
+            pattern: cloudTrailPattern(props.dataKey.keyArn, operation),
+            metricTransformation: { name: operation, namespace: perKeyNamespace(props.name), value: "1", defaultValue: "0" },
+          }),
+          `${base}_${operation.toLowerCase()}`,
+        );
+      }
+    }
+
+    // An alarm on unusual Decrypt volume, to the alerts topic.
+    let alarm: CloudwatchMetricAlarm | undefined;
+    if (props.decryptAlarm && topic) {
+      const perKey = props.cloudTrailLogGroup !== undefined;
+      const period = (props.decryptAlarm.periodMinutes ?? 5) * 60;
+      alarm = named(
+        new CloudwatchMetricAlarm(this, "decrypt-alarm", {
+          alarmName: `${props.name}-decrypt-volume`,
+          alarmDescription: perKey
+            ? `More than ${props.decryptAlarm.threshold} Decrypt calls on the data key in ${period / 60} minutes (CloudTrail metric filter).`
+            : `More than ${props.decryptAlarm.threshold} Decrypt calls in ${period / 60} minutes by the whole account (AWS/Usage counts every key; name audit.cloudTrailLogGroup for this key alone).`,
+          namespace: perKey ? perKeyNamespace(props.name) : "AWS/Usage",
+          metricName: perKey ? "Decrypt" : "CallCount",
+          dimensions: perKey ? undefined : { Service: "KMS", Type: "API", Resource: "Decrypt", Class: "None" },
+          statistic: "Sum",
+          period,
+          evaluationPeriods: 1,
+          threshold: props.decryptAlarm.threshold,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [topic.arn],
+        }),
+        `${base}_decrypt`,
+      );
+      named(new TerraformOutput(this, "alarm-name", { value: alarm.alarmName, description: "The alarm on unusual Decrypt volume." }), `${outputPrefix}decrypt_alarm_name`);
+    }
+
+    // Who may publish to the topic: the rules, and the alarm.
+    if (topic) {
+      const ruleArns = [arnOf("events", `rule/${alertsRuleName}`), ...(complianceRuleName ? [arnOf("events", `rule/${complianceRuleName}`)] : [])];
+      const alarmArn = alarm ? arnOf("cloudwatch", `alarm:${props.name}-decrypt-volume`) : undefined;
+      named(
+        new SnsTopicPolicy(this, "topic-policy", {
+          arn: topic.arn,
+          policy: Fn.jsonencode({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "AllowEventBridgeRule",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: topic.arn,
+                Condition: { ArnEquals: { "aws:SourceArn": ruleArns.length === 1 ? ruleArns[0] : ruleArns } },
+              },
+              ...(alarmArn
+                ? [{ Sid: "AllowCloudWatchAlarm", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topic.arn, Condition: { ArnEquals: { "aws:SourceArn": alarmArn } } }]
+                : []),
+            ],
+          }),
+        }),
+        `${base}_alerts`,
+      );
+      if (encrypt) {
+        props.dataKey.putStatement(eventsStatement());
+        if (alarmArn) {
+          // One statement for every audit's alarm: a second audit widens it rather than repeating its Sid.
+          const existing = props.dataKey.policy.Statement.find((st) => st.Sid === ALARMS_SID)?.Condition?.ArnEquals?.["aws:SourceArn"];
+          props.dataKey.putStatement(alarmsStatement(props.accountId, ...(existing === undefined ? [] : asList(existing)), alarmArn));
+        }
+      }
+    }
+
+    if (props.dashboard) {
+      const dashboard = named(
+        new CloudwatchDashboard(this, "dashboard", {
+          dashboardName: props.name,
+          dashboardBody: Fn.jsonencode(
+            dashboardBody({
+              name: props.name,
+              region: props.region,
+              keyArn: props.dataKey.keyArn,
+              aliasName: props.dataKey.aliasName,
+              alertsRuleName: rule ? alertsRuleName : undefined,
+              complianceRuleName,
+              configRuleName: this.configRule ? `${props.name}-rotation` : undefined,
+              logGroup: props.cloudTrailLogGroup,
+              alarmArn: alarm?.arn,
+            }),
+          ),
+        }),
+        `${base}_dashboard`,
+      );
+      named(new TerraformOutput(this, "dashboard-name", { value: dashboard.dashboardName, description: "The data key's CloudWatch dashboard." }), `${outputPrefix}dashboard_name`);
     }
   }
 }
 
-/** Lets EventBridge use the key for the encrypted topics, for these rules only. */
-export function eventsStatement(...ruleArns: string[]): PolicyStatement {
+/** The checks of the dashboard, log group and alarm props. */
+function validateAuditExtras(props: KeyAuditProps): void {
+  const group = props.cloudTrailLogGroup;
+  if (group !== undefined && !isToken(group) && !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(group)) {
+    invalid("audit.cloudTrailLogGroup", group, "A CloudWatch Logs group name: 1 to 512 letters, digits and . - _ / #.");
+  }
+  const alarm = props.decryptAlarm;
+  if (alarm === undefined) return;
+  if (!props.alerts) invalid("audit.decryptAlarm", alarm, "The alarm notifies the alerts topic: turn on audit.alerts too.");
+  if (!Number.isInteger(alarm.threshold) || alarm.threshold < 1) invalid("audit.decryptAlarm.threshold", alarm.threshold, "A whole number of Decrypt calls, 1 or more.");
+  const minutes = alarm.periodMinutes ?? 5;
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) invalid("audit.decryptAlarm.periodMinutes", minutes, "A whole number of minutes from 1 to 1440 (one day).");
+}
+
+/**
+ * Lets EventBridge use the key for the encrypted alerts topic. No aws:SourceArn or
+ * aws:SourceAccount condition: the SNS developer guide ("Key management") says adding them to a KMS
+ * key policy is not supported for EventBridge-to-encrypted-topic delivery: KMS's request does not
+ * carry them, and such a statement would drop every alert. The topic policy limits who publishes.
+ */
+export function eventsStatement(): PolicyStatement {
   return {
     Sid: EVENTS_SID,
     Effect: "Allow",
     Principal: { Service: "events.amazonaws.com" },
     Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
     Resource: "*",
-    Condition: { ArnEquals: { "aws:SourceArn": ruleArns.length === 1 ? ruleArns[0] : ruleArns } },
+  };
+}
+
+/** Lets CloudWatch alarms publish to the encrypted alerts topic: these alarms, this account. */
+export function alarmsStatement(accountId: string, ...alarmArns: string[]): PolicyStatement {
+  return {
+    Sid: ALARMS_SID,
+    Effect: "Allow",
+    Principal: { Service: "cloudwatch.amazonaws.com" },
+    Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+    Resource: "*",
+    Condition: { ArnEquals: { "aws:SourceArn": alarmArns.length === 1 ? alarmArns[0] : alarmArns }, StringEquals: { "aws:SourceAccount": accountId } },
   };
 }

@@ -1,3 +1,4 @@
+import { EVENTS_SID } from "../../audit/sids";
 import { servicePrincipals } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
 import { PolicySubject } from "./subject";
@@ -21,6 +22,9 @@ export const servicePrincipalSource: Rule<PolicySubject> = {
     policy.Statement.forEach((s, i) => {
       const services = servicePrincipals(s);
       if (s.Effect !== "Allow" || services.length === 0) return;
+      // KeyAudit's statement for EventBridge-to-encrypted-SNS delivery: AWS does not support the
+      // source keys there (SNS developer guide, "Key management"); the topic policy limits who publishes.
+      if (s.Sid === EVENTS_SID) return;
       const keys = Object.values(s.Condition ?? {}).flatMap((byKey) => Object.keys(byKey).map((k) => k.toLowerCase()));
       if (keys.some((k) => SOURCE_KEYS.includes(k))) return;
       const path = `policy.Statement[${i}]`;
