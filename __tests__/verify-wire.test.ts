@@ -187,6 +187,52 @@ describe("verify on the wire", () => {
   });
 });
 
+describe("--markdown: the report for an issue or a pull-request comment", () => {
+  const markdown = async (args: string[] = []) => {
+    let stdout = "";
+    const code = await runVerify(["--env", ENV.name, "--endpoint-url", wire.url, "--markdown", ...args], { stdout: (t) => (stdout += t), stderr: () => undefined, now: NOW, clients: (o) => createClients(o) }, CONFIG);
+    return { code, stdout };
+  };
+
+  test("what is wrong first, then what was not checked, the passes folded, usage per day and caller", async () => {
+    wire.world.aliases[1].targetKeyId = OTHER_ID;
+    wire.inject("dynamodb", "DescribeTable", { kind: "error", status: 400, code: "AccessDeniedException", message: "User is not authorized to perform: dynamodb:DescribeTable" }, 1);
+    wire.world.events.push({ name: "Decrypt", time: new Date("2026-11-27T09:00:00Z"), identity: { type: "AWSService", invokedBy: "s3.amazonaws.com" }, resource: KEY_ARN });
+    const { code, stdout } = await markdown();
+    expect(code).toBe(1);
+    const lines = stdout.split("\n");
+    expect(lines.slice(0, 8)).toEqual([
+      "## Data key verify: `ssot`",
+      "",
+      "**1 wrong, 1 not checked, 12 passed** (exit 1).",
+      "",
+      "| | check | target | result |",
+      "|---|---|---|---|",
+      `| ⛔ | alias | \`alias/mavik-data-kms-key\` | targets ${OTHER_ID}, not ${KEY_ID} (existingKeyId) |`,
+      "| ❔ | table | `mavik-ssot-records` | access denied: User is not authorized to perform: dynamodb:DescribeTable |",
+    ]);
+    expect(stdout).toContain("<details><summary>12 passed</summary>");
+    const usage = stdout.slice(stdout.indexOf("### Key usage"));
+    expect(usage).toBe(
+      [
+        "### Key usage, 2026-11-21T12:00:00.000Z to 2026-11-28T12:00:00.000Z",
+        "",
+        "| day | caller | events |",
+        "|---|---|---|",
+        "| 2026-11-28 | `role/MavikLambdaRole` | 5 |",
+        "| 2026-11-27 | `via s3.amazonaws.com` | 1 |",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("--markdown with --json is refused", async () => {
+    let stderr = "";
+    const code = await runVerify(["--env", "ssot", "--json", "--markdown"], { stdout: () => undefined, stderr: (t) => (stderr += t) }, CONFIG);
+    expect([code, stderr]).toEqual([2, "error: --markdown: not allowed with --json. Choose one output.\n"]);
+  });
+});
+
 describe("the alias row checks the key it should target", () => {
   const fresh = { ...ENV, existingKeyId: undefined };
   const stateObject = (keyId: string) => JSON.stringify({ version: 4, outputs: { key_id: { value: keyId, type: "string" } }, resources: [] });

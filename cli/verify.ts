@@ -14,6 +14,7 @@ import { loadEnvironments, selectEnvironments } from "../app";
 import { CommandIo, parseCommandLine } from "./options";
 import { ClientOptions, Clients, createClients, deadline, destroyClients } from "./verify/commands";
 import { verifyEnvironment } from "./verify/checks";
+import { verifyMarkdown } from "./verify/markdown";
 import { CheckResult, exitCode } from "./verify/outcome";
 import { preflightEnvironment } from "./verify/preflight";
 import { parseSince } from "./verify/since";
@@ -33,6 +34,7 @@ export const USAGE = `usage: npm run verify -- --env <name> [options]
   --endpoint-url <url>    an http(s) endpoint instead of AWS's (an emulator)
   --preflight             the checks before a deploy instead (caller, principals, alias, state bucket, lock table, lockout)
   --json                  the results as JSON on stdout
+  --markdown              the results as markdown on stdout (an issue, a pull-request comment)
   --help                  this text
 
 Exit codes: 0 all pass; 1 something is wrong; 2 something could not be checked, or bad input.`;
@@ -50,6 +52,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
       "endpoint-url": { type: "string" },
       preflight: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      markdown: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     USAGE,
@@ -75,6 +78,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
     if (values["key-id"] !== undefined && !KEY_ID.test(values["key-id"])) {
       throw new ConfigError(`--key-id: ${JSON.stringify(values["key-id"])} is not allowed. A key id such as cb424700-0dd0-4dcb-a77d-13af16579270 (not an ARN or alias).`);
     }
+    if (values.json && values.markdown) throw new ConfigError("--markdown: not allowed with --json. Choose one output.");
     if (endpoint !== undefined && !isHttpUrl(endpoint)) {
       throw new ConfigError(`--endpoint-url: ${JSON.stringify(endpoint)} is not allowed. An http(s) URL such as http://127.0.0.1:4566.`);
     }
@@ -98,6 +102,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
     destroyClients(clients);
   }
   if (values.json) io.stdout(JSON.stringify({ environment: environment.name, mode: values.preflight ? "preflight" : "verify", results, exitCode: exitCode(results) }, null, 2) + "\n");
+  else if (values.markdown) io.stdout(verifyMarkdown(environment.name, results, values.preflight ? "preflight" : "verify"));
   else io.stdout(table(results));
   return exitCode(results);
 }

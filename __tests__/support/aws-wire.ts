@@ -247,6 +247,10 @@ export class AwsWire {
           },
         };
       }
+      case "kms.ListResourceTags": {
+        findKey(input.KeyId);
+        return { json: { Tags: [], Truncated: false } };
+      }
       case "kms.GetKeyPolicy": {
         const k = findKey(input.KeyId);
         return { json: { Policy: k.policy ?? "{}", PolicyName: "default" } };

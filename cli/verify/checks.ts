@@ -191,6 +191,8 @@ export function policyDrift(expected: PolicyDocument, live: PolicyDocument): str
 /** CloudTrail usage of the key over the window, by event name and by caller; destructive calls flagged. */
 async function checkUsage(clients: Clients, keyArn: string, window: { readonly since: Date; readonly until: Date }, signal?: AbortSignal): Promise<CheckResult[]> {
   const byEvent: Record<string, number> = {};
+  /** day (UTC, YYYY-MM-DD) -> caller -> events */
+  const byDay: Record<string, Record<string, number>> = {};
   const byCaller: Record<string, number> = {};
   const destructive: { time: string; event: string; caller: string }[] = [];
   let events = 0;
@@ -209,6 +211,9 @@ async function checkUsage(clients: Clients, keyArn: string, window: { readonly s
         const caller = callerOf(event.CloudTrailEvent, event.Username);
         byEvent[name] = (byEvent[name] ?? 0) + 1;
         byCaller[caller] = (byCaller[caller] ?? 0) + 1;
+        const day = event.EventTime?.toISOString().slice(0, 10) ?? "unknown";
+        byDay[day] ??= {};
+        byDay[day][caller] = (byDay[day][caller] ?? 0) + 1;
         if (DESTRUCTIVE_EVENTS.includes(name)) destructive.push({ time: event.EventTime?.toISOString() ?? "?", event: name, caller });
       }
     } while (nextToken);
@@ -228,7 +233,7 @@ async function checkUsage(clients: Clients, keyArn: string, window: { readonly s
       target: keyArn,
       status: "pass",
       reason: events === 0 ? `no events ${span}` : `${events} event(s) in ${pages} page(s): ${top(byEvent)}; callers: ${top(byCaller)}`,
-      details: { window: span, events, pages, byEvent, byCaller },
+      details: { window: span, events, pages, byEvent, byCaller, byDay },
     },
     destructive.length === 0
       ? { check: "destructive-events", target: keyArn, status: "pass", reason: `none of ${DESTRUCTIVE_EVENTS.join(", ")}` }
