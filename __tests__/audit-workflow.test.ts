@@ -7,7 +7,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { loadEnvironments } from "../app";
 import { auditIssue, runAuditIssue } from "../cli/audit-issue";
+import { auditRolePolicy } from "../cli/verify/audit-role";
 import { CheckResult } from "../cli/verify/outcome";
 import { AwsWire, World } from "./support/aws-wire";
 import { ReplayServer } from "./support/replay-server";
@@ -237,6 +239,13 @@ describeTerraform("drift: terraform plan -refresh-only against KMS on the wire",
     const operations = new Set(kms.received.map((r) => `${r.service}.${r.operation}`));
     expect([...operations].filter((o) => !/^kms\.(Describe|Get|List)/.test(o))).toEqual([]);
     expect([...operations]).toEqual(expect.arrayContaining(["kms.DescribeKey", "kms.GetKeyPolicy", "kms.ListAliases"]));
+  });
+
+  test("the audit role's policy allows every call the refresh made (measured, not assumed)", () => {
+    const allowed = auditRolePolicy(loadEnvironments(SHIPPED_CONFIG)[0]).Statement.find((s) => s.Sid === "TerraformRefresh")!.Action;
+    const made = [...new Set(kms.received.map((r) => `${r.service}:${r.operation}`))].sort();
+    expect(made).toEqual(["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags"]);
+    expect(made.filter((a) => !allowed.includes(a))).toEqual([]);
   });
 });
 

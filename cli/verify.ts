@@ -14,6 +14,7 @@ import { loadEnvironments, selectEnvironments } from "../app";
 import { CommandIo, parseCommandLine } from "./options";
 import { ClientOptions, Clients, createClients, deadline, destroyClients } from "./verify/commands";
 import { verifyEnvironment } from "./verify/checks";
+import { auditRolePolicy } from "./verify/audit-role";
 import { verifyMarkdown } from "./verify/markdown";
 import { CheckResult, exitCode } from "./verify/outcome";
 import { preflightEnvironment } from "./verify/preflight";
@@ -35,6 +36,7 @@ export const USAGE = `usage: npm run verify -- --env <name> [options]
   --preflight             the checks before a deploy instead (caller, principals, alias, state bucket, lock table, lockout)
   --json                  the results as JSON on stdout
   --markdown              the results as markdown on stdout (an issue, a pull-request comment)
+  --audit-role-policy     print the read-only IAM policy the scheduled audit's role needs for the environment, call nothing
   --help                  this text
 
 Exit codes: 0 all pass; 1 something is wrong; 2 something could not be checked, or bad input.`;
@@ -53,6 +55,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
       preflight: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       markdown: { type: "boolean", default: false },
+      "audit-role-policy": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     USAGE,
@@ -87,6 +90,10 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
     return 2;
   }
 
+  if (values["audit-role-policy"]) {
+    io.stdout(JSON.stringify(auditRolePolicy(environment), null, 2) + "\n");
+    return 0;
+  }
   const clients = (io.clients ?? createClients)({ region: environment.region, endpoint });
   const limit = deadline(seconds);
   const mode = values.preflight ? "preflight" : "verifying";
