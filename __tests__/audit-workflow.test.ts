@@ -3,7 +3,6 @@
  * and the real AWS provider refreshing against the local KMS wire server (no drift; a policy
  * changed in the console); and the issue sync against recorded GitHub exchanges, all four paths.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,7 +10,8 @@ import { loadEnvironments } from "../app";
 import { auditIssue, runAuditIssue } from "../cli/audit-issue";
 import { auditRolePolicy } from "../cli/verify/audit-role";
 import { CheckResult } from "../cli/verify/outcome";
-import { AwsWire, World } from "./support/aws-wire";
+import { AwsWire, emptyWorld, World } from "./support/aws-wire";
+import { parseWorkflowFile, runScript } from "./support/processes";
 import { ReplayServer } from "./support/replay-server";
 import { REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
 import { aliasStateResource, keyStateResource, offlineCopy, stateFile, terraformAvailable, TerraformSandbox, TerraformWorkspace } from "./support/terraform";
@@ -19,18 +19,6 @@ import { aliasStateResource, keyStateResource, offlineCopy, stateFile, terraform
 const RECORDINGS = path.join(REPO, "__tests__", "fixtures", "github");
 const NOW = new Date("2026-11-28T06:17:00Z");
 const KEY_ARN = "arn:aws:kms:us-east-1:167067248318:key/cb424700-0dd0-4dcb-a77d-13af16579270";
-
-function runScript(name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(REPO, "scripts", "ci", name), ...args], { cwd, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // The issue sync
@@ -131,16 +119,11 @@ describe("the audit issue, one per environment, found again by its label and mar
 // The workflow file
 
 describe("the audit workflow, as GitHub's parser reads it", () => {
-  const esbuild = require("esbuild") as typeof import("esbuild");
-  const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-workflow-parser-")), "parser.cjs");
-  esbuild.buildSync({ stdin: { contents: 'export * from "@actions/workflow-parser";', resolveDir: REPO }, bundle: true, platform: "node", format: "cjs", outfile, logLevel: "error" });
-  const parser = require(outfile) as typeof import("@actions/workflow-parser");
   const text = fs.readFileSync(path.join(REPO, ".github", "workflows", "audit.yml"), "utf8");
 
   test("has no errors, runs daily and on demand, one job per environment, issues writable", async () => {
-    const result = parser.parseWorkflow({ name: "audit.yml", content: text }, new parser.NoOperationTraceWriter());
-    const template: any = await parser.convertWorkflowTemplate(result.context, result.value!);
-    expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+    const { errors, template } = await parseWorkflowFile("audit.yml", text);
+    expect(errors).toEqual([]);
     const audit = template.jobs.find((j: any) => j.id.value === "audit");
     expect(audit.needs.map((n: any) => n.value)).toEqual(["environments"]);
     const steps = audit.steps.map((s: any) => ({ name: s.name?.value, if: s.if?.expr, run: s.run?.value }));
@@ -168,20 +151,11 @@ const describeTerraform = terraformAvailable("drift with real terraform (audit)"
 describeTerraform("drift: terraform plan -refresh-only against KMS on the wire", () => {
   let sandbox: TerraformSandbox;
   let kms: AwsWire;
-  const world = (policy: object): World => ({
-    account: "167067248318",
-    region: "us-east-1",
-    keys: [{ id: "cb424700-0dd0-4dcb-a77d-13af16579270", policy: JSON.stringify(policy, null, 2) }],
-    aliases: [{ name: "alias/mavik-data-kms-key", targetKeyId: "cb424700-0dd0-4dcb-a77d-13af16579270" }],
-    secrets: {},
-    buckets: {},
-    tables: {},
-    functions: {},
-    events: [],
-    caller: { arn: "arn:aws:iam::167067248318:user/mavik-deployer", userId: "AIDAEXAMPLE" },
-    users: [],
-    roles: [],
-  });
+  const world = (policy: object): World =>
+    emptyWorld({
+      keys: [{ id: "cb424700-0dd0-4dcb-a77d-13af16579270", policy: JSON.stringify(policy, null, 2) }],
+      aliases: [{ name: "alias/mavik-data-kms-key", targetKeyId: "cb424700-0dd0-4dcb-a77d-13af16579270" }],
+    });
   const results: Record<string, { code: number; stdout: string; log: string; files: string[] }> = {};
 
   beforeAll(async () => {

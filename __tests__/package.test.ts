@@ -9,7 +9,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AwsWire } from "./support/aws-wire";
+import { AwsWire, emptyWorld } from "./support/aws-wire";
 import { REPO } from "./support/synth";
 import { localRemoteState, offlineCopy, stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
 
@@ -155,7 +155,7 @@ describeTerraform("an outside CDKTF app consumes the packed package as its READM
     );
     // DataKey.fromAlias reads the aws_kms_alias data source at plan: KMS answers from a local
     // server speaking its wire protocol (ListAliases, DescribeKey).
-    const kms = await AwsWire.start({ ...EMPTY_WORLD, keys: [{ id: "cb424700-0dd0-4dcb-a77d-13af16579270" }], aliases: [{ name: "alias/mavik-data-kms-key", targetKeyId: "cb424700-0dd0-4dcb-a77d-13af16579270" }] });
+    const kms = await AwsWire.start(emptyWorld({ keys: [{ id: "cb424700-0dd0-4dcb-a77d-13af16579270" }], aliases: [{ name: "alias/mavik-data-kms-key", targetKeyId: "cb424700-0dd0-4dcb-a77d-13af16579270" }] }));
     let plan;
     try {
       const ws = sandbox.combined(
@@ -213,20 +213,6 @@ key.grantDecrypt("mavik-token-reader");
 app.synth();
 `;
 
-const EMPTY_WORLD = {
-  account: "167067248318",
-  region: "us-east-1",
-  keys: [],
-  aliases: [],
-  secrets: {},
-  buckets: {},
-  tables: {},
-  functions: {},
-  events: [],
-  caller: { arn: "arn:aws:iam::167067248318:user/mavik-deployer", userId: "AIDAEXAMPLE" },
-  users: [],
-  roles: [],
-};
 
 /** Every package under `node_modules` (nested ones too), symlinks aside. */
 function installedPackages(dir: string): string[] {

@@ -4,13 +4,14 @@
  * destroy and a replace with allowDestroy, a plan prevent_destroy refuses); every bad input with
  * its message and exit code.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runReview, USAGE } from "../cli/review";
 import { boundResources, summarizeSynthesized } from "../cli/review/report";
 import { EnvironmentConfig } from "../app";
+import { runScript } from "./support/processes";
 import { REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
 import { aliasStateResource, keyStateResource, offlineCopy, StateResource, stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
 
@@ -32,19 +33,6 @@ function review(args: string[], configFile = SHIPPED_CONFIG) {
   const code = runReview(["--out", path.join(dir, "review"), "--outdir", path.join(dir, "out"), ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, configFile);
   const report = (env: string) => fs.readFileSync(path.join(dir, "review", `${env}.md`), "utf8");
   return { code, stdout, stderr, report, dir };
-}
-
-/** Runs one of the workflow's scripts (scripts/ci/<name>) in `cwd`, without blocking the event loop. */
-function runScript(name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(REPO, "scripts", "ci", name), ...args], { cwd, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 /** A plan JSON file written from an object. */

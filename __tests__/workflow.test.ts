@@ -5,29 +5,13 @@
  * (against real Terraform plans) and comment.test.ts (against recorded GitHub exchanges).
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { parseWorkflowFile } from "./support/processes";
 import { REPO } from "./support/synth";
 
 const WORKFLOW = path.join(REPO, ".github", "workflows", "pr-review.yml");
 
-/** The parser is ESM-only; Jest here runs CommonJS, so it is bundled once to a CommonJS file. */
-function loadParser(): typeof import("@actions/workflow-parser") {
-  const esbuild = require("esbuild") as typeof import("esbuild");
-  const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-workflow-parser-")), "parser.cjs");
-  esbuild.buildSync({ stdin: { contents: 'export * from "@actions/workflow-parser";', resolveDir: REPO }, bundle: true, platform: "node", format: "cjs", outfile, logLevel: "error" });
-  return require(outfile);
-}
-
-const parser = loadParser();
-
-async function parse(content: string) {
-  const result = parser.parseWorkflow({ name: "pr-review.yml", content }, new parser.NoOperationTraceWriter());
-  // Converting to the template checks more (expressions, needs), into the same error list.
-  const template = result.value ? await parser.convertWorkflowTemplate(result.context, result.value) : undefined;
-  const errors = result.context.errors.getErrors().map((e) => e.message);
-  return { errors, template };
-}
+const parse = (content: string) => parseWorkflowFile("pr-review.yml", content);
 
 interface Step {
   id: string;

@@ -94,15 +94,11 @@ export interface AuditIssueOptions {
 export async function runAuditIssue(argv: string[], io: CommandIo, env: NodeJS.ProcessEnv = process.env, options: AuditIssueOptions = {}): Promise<number> {
   const values = parseCommandLine(
     argv,
-    { env: { type: "string" }, drift: { type: "string" }, "drift-log": { type: "string" }, verify: { type: "string" }, help: { type: "boolean", default: false } },
+    { env: { type: "string" }, drift: { type: "string" }, "drift-log": { type: "string" }, verify: { type: "string" } },
     USAGE,
     io,
   );
-  if (values === undefined) return 2;
-  if (values.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  if (typeof values === "number") return values;
   let findings: AuditFindings;
   let target: ReturnType<typeof githubTarget>;
   try {

@@ -49,15 +49,11 @@ interface IssueComment {
 export async function runComment(argv: string[], io: CommandIo, env: NodeJS.ProcessEnv = process.env, options: CommentOptions = {}): Promise<number> {
   const values = parseCommandLine(
     argv,
-    { env: { type: "string" }, dir: { type: "string", default: "review" }, pr: { type: "string" }, help: { type: "boolean", default: false } },
+    { env: { type: "string" }, dir: { type: "string", default: "review" }, pr: { type: "string" } },
     USAGE,
     io,
   );
-  if (values === undefined) return 2;
-  if (values.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  if (typeof values === "number") return values;
   let target: { api: string; repository: string; number: number; token: string };
   let body: string;
   try {

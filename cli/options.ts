@@ -6,20 +6,25 @@ export interface CommandIo {
   readonly stderr: (text: string) => void;
 }
 
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Values<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>["values"];
+
 /**
- * The command line parsed strictly (unknown options are errors), or undefined after printing
- * the error and the usage: the caller then exits 2.
+ * The command line parsed strictly (unknown options are errors), `--help` included. Returns the
+ * values, or the exit code when the command is already done: 0 after printing the usage for
+ * `--help`, 2 after printing an error and the usage.
  */
-export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"]>>(
-  argv: string[],
-  options: O,
-  usage: string,
-  io: CommandIo,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>["values"] | undefined {
+export function parseCommandLine<O extends Options>(argv: string[], options: O, usage: string, io: CommandIo): Values<O> | number {
+  let values: Values<O> & { help?: boolean };
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: argv, options: { ...options, help: { type: "boolean" } }, strict: true, allowPositionals: false }).values as typeof values;
   } catch (e) {
     io.stderr(`error: ${(e as Error).message}\n${usage}\n`);
-    return undefined;
+    return 2;
   }
+  if (values.help) {
+    io.stdout(`${usage}\n`);
+    return 0;
+  }
+  return values;
 }

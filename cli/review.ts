@@ -51,16 +51,11 @@ export function runReview(argv: string[], io: Io, configFile = path.resolve(proc
       outdir: { type: "string", default: "cdktf.out" },
       json: { type: "boolean", default: false },
       list: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
     },
     USAGE,
     io,
   );
-  if (options === undefined) return 2;
-  if (options.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  if (typeof options === "number") return options;
 
   if (options.list) return listEnvironments(configFile, options.base, io);
 

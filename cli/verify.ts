@@ -56,16 +56,11 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
       json: { type: "boolean", default: false },
       markdown: { type: "boolean", default: false },
       "audit-role-policy": { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
     },
     USAGE,
     io,
   );
-  if (values === undefined) return 2;
-  if (values.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+  if (typeof values === "number") return values;
   let environment;
   let since: Date;
   let seconds: number;

@@ -63,6 +63,25 @@ export interface World {
   roles: string[];
 }
 
+/** A world with nothing in it but the caller, in the seed's account and region; `overrides` fill it. */
+export function emptyWorld(overrides: Partial<World> = {}): World {
+  return {
+    account: "167067248318",
+    region: "us-east-1",
+    keys: [],
+    aliases: [],
+    secrets: {},
+    buckets: {},
+    tables: {},
+    functions: {},
+    events: [],
+    caller: { arn: "arn:aws:iam::167067248318:user/mavik-deployer", userId: "AIDAEXAMPLE" },
+    users: [],
+    roles: [],
+    ...overrides,
+  };
+}
+
 export type Fault =
   | { readonly kind: "stall" }
   | { readonly kind: "throttle" }

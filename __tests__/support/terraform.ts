@@ -6,10 +6,11 @@
  * all ({@link TerraformSandbox.combined}, {@link moduleView}). Commands run asynchronously so a
  * suite can run several at once.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { RunResult, runProcess } from "./processes";
 import { SEED_POLICY } from "./synth";
 import { AWS_PROVIDER_VERSION, findTerraform } from "./terraform-cli";
 
@@ -31,11 +32,7 @@ export function terraformAvailable(suite: string): boolean {
   return false;
 }
 
-export interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { RunResult };
 
 /** A temp root for one test file's working directories, sharing the run's CLI config and cache. */
 export class TerraformSandbox {
@@ -129,15 +126,7 @@ export class TerraformWorkspace {
 
   /** Runs terraform here and waits, without blocking the event loop. */
   run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(findTerraform() ?? "terraform", args, { cwd: this.dir, env: { ...this.env, ...extraEnv } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    return runProcess(findTerraform() ?? "terraform", args, { cwd: this.dir, env: { ...this.env, ...extraEnv } });
   }
 
   /** Runs synchronously: for the few places that need Terraform done before the next line. */

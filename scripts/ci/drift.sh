@@ -11,32 +11,13 @@
 # arguments. MAVIK_OUTDIR overrides cdktf.out.
 set -uo pipefail
 
-if [ $# -ne 2 ] || [ -z "$1" ] || [ -z "$2" ]; then
-  echo "usage: scripts/ci/drift.sh <environment> <out-dir>" >&2
-  exit 2
-fi
-env_name=$1
-mkdir -p "$2"
-out=$(cd "$2" && pwd)
-stack="${MAVIK_OUTDIR:-cdktf.out}/stacks/$env_name"
+# shellcheck source=scripts/ci/stack.sh
+source "$(dirname "$0")/stack.sh"
+parse_args "scripts/ci/drift.sh <environment> <out-dir>" "$@"
 log="$out/$env_name.drift.log"
 
-say() {
-  echo "$1"
-  if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "$1" >> "$GITHUB_OUTPUT"; fi
-}
+init_stack "$env_name" "$log" drift=failed
 
-if [ ! -f "$stack/cdk.tf.json" ]; then
-  echo "$stack/cdk.tf.json is missing: the app did not synthesize $env_name." | tee "$log"
-  say drift=failed
-  exit 0
-fi
-cd "$stack" || exit 2
-terraform init -input=false -no-color 2>&1 | tee "$log"
-if [ "${PIPESTATUS[0]}" -ne 0 ]; then
-  say drift=failed
-  exit 0
-fi
 # The saved plan decides, not -detailed-exitcode: with -refresh-only that exits 2 on plans that
 # say "No changes" (hashicorp/terraform#36403, seen here with Terraform 1.11.4). A resource in the
 # plan's resource_drift with any action but no-op is drift; output values the state has not
