@@ -63,6 +63,11 @@ describe("rule secret-cmk (CKV_AWS_149)", () => {
     ["no key (aws/secretsmanager)", (s) => secret(s), "it uses the AWS managed key aws/secretsmanager, not the data key"],
     ["the managed alias", (s) => secret(s, "alias/aws/secretsmanager"), 'it names the AWS managed key "alias/aws/secretsmanager"'],
     ["the data key's alias by name", (s) => secret(s, "alias/mavik-data-kms-key"), 'it names the alias "alias/mavik-data-kms-key" where the key ARN is required'],
+    [
+      "a key by its bare id",
+      (s) => secret(s, "cb424700-0dd0-4dcb-a77d-13af16579270"),
+      'it names a key by its id, "cb424700-0dd0-4dcb-a77d-13af16579270", where the key ARN is required (an id is resolved in the caller\'s account)',
+    ],
   ])("non-compliant: %s", (_name, build, problem) => {
     expect(findings(secretCmk, build).map((f) => f.message)).toEqual([
       `aws_secretsmanager_secret.db: not encrypted with the data key: ${problem}. ${FIX("dataKey.encryptSecret(secret)")}`,
@@ -90,6 +95,13 @@ describe("rule s3-bucket-encrypted (CKV_AWS_145)", () => {
   });
   test("compliant: bound by the bucket's literal name", () => {
     expect(findings(s3BucketEncrypted, (s, k) => (bucket(s), k.encryptBucket("mavik-files")))).toEqual([]);
+  });
+  test("compliant: DSSE-KMS (aws:kms:dsse) with the key ARN, as verify judges it", () => {
+    const out = findings(s3BucketEncrypted, (s, k) => {
+      const b = bucket(s);
+      new S3BucketServerSideEncryptionConfigurationA(s, "files-sse", { bucket: b.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms:dsse", kmsMasterKeyId: k.keyArn } }] });
+    });
+    expect(out).toEqual([]);
   });
   test("non-compliant: a bucket without an encryption configuration", () => {
     expect(findings(s3BucketEncrypted, (s) => bucket(s)).map((f) => f.message)).toEqual([

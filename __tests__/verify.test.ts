@@ -148,6 +148,13 @@ describe("all good", () => {
     });
   });
 
+  test("a bucket with DSSE-KMS under the key passes: on the key, and S3 Bucket Keys do not apply to it", async () => {
+    s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms:dsse", KMSMasterKeyID: KEY_ARN }, BucketKeyEnabled: false }] } });
+    const { code, byTarget } = await results();
+    expect(byTarget("bucket", "mavik-ssot-files")).toMatchObject({ status: "pass", reason: `encrypted with ${KEY_ARN}` });
+    expect(code).toBe(0);
+  });
+
   test("the alias is found on the second page of ListAliases", async () => {
     const { byTarget } = await results();
     expect(byTarget("alias").reason).toBe(`targets ${KEY_ID}, the key of existingKeyId (page 2)`);
@@ -188,6 +195,13 @@ describe("something is wrong: exit 1", () => {
       "the alias ARN instead of the key ARN",
       () => dynamodb.on(DescribeTableCommand).resolves({ Table: { TableName: "mavik-ssot-audit", SSEDescription: { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: ALIAS_ARN } } }),
       "table", "mavik-ssot-audit", `names the alias ARN ${ALIAS_ARN}, not the key ARN`,
+    ],
+    ["a secret naming the key by its id", () => secrets.on(DescribeSecretCommand).resolves({ Name: "mavik/ssot/db", KmsKeyId: KEY_ID }), "secret", "mavik/ssot/db", `names the key by its id ${KEY_ID}, not the key ARN ${KEY_ARN}`],
+    ["a secret naming the alias", () => secrets.on(DescribeSecretCommand).resolves({ Name: "mavik/ssot/db", KmsKeyId: "alias/mavik-data-kms-key" }), "secret", "mavik/ssot/db", "names the alias alias/mavik-data-kms-key, not the key ARN"],
+    [
+      "a bucket with DSSE-KMS under another key",
+      () => s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms:dsse", KMSMasterKeyID: OTHER_KEY } }] } }),
+      "bucket", "mavik-ssot-files", `encrypted with ${OTHER_KEY}, not ${KEY_ARN}`,
     ],
     ["rotation off", () => kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: false, KeyId: KEY_ARN }), "rotation", undefined, "automatic rotation is off"],
     ["rotation every two years", () => kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true, KeyId: KEY_ARN, RotationPeriodInDays: 730 }), "rotation", undefined, "rotates every 730 days, not 365"],

@@ -62,8 +62,11 @@ const READERS: Record<KeyBinding["service"], (name: string) => Reader> = {
     }
     const rule = d.ServerSideEncryptionConfiguration?.Rules?.[0];
     const byDefault = rule?.ApplyServerSideEncryptionByDefault;
-    if (byDefault?.SSEAlgorithm !== "aws:kms") return { fail: `default encryption is ${byDefault?.SSEAlgorithm ?? "none"}, not aws:kms` };
-    return { keyArn: byDefault.KMSMasterKeyID, problem: rule?.BucketKeyEnabled ? undefined : "the S3 Bucket Key is off" };
+    const algorithm = byDefault?.SSEAlgorithm;
+    // aws:kms:dsse (dual-layer) is on the key too, as the synth-time rule has it; S3 Bucket Keys
+    // do not apply to it (S3 user guide, DSSE-KMS), so only aws:kms is held to the Bucket Key.
+    if (algorithm !== "aws:kms" && algorithm !== "aws:kms:dsse") return { fail: `default encryption is ${algorithm ?? "none"}, not aws:kms` };
+    return { keyArn: byDefault!.KMSMasterKeyID, problem: algorithm === "aws:kms" && !rule?.BucketKeyEnabled ? "the S3 Bucket Key is off" : undefined };
   },
   dynamodb: (name) => async (c, signal) => {
     const d = await send<DescribeTableCommandOutput>(c.dynamodb, new C.DescribeTableCommand.command({ TableName: name }), signal);
@@ -91,15 +94,26 @@ function target(check: string, name: string, aliasArn: string, read: Reader): Bo
   };
 }
 
+/**
+ * Passes only for the key ARN (seed §5.3). The key's bare id, its alias name or alias ARN fail,
+ * each said as such: a service resolves an id or an alias in the caller's account, and an alias
+ * can be moved to another key (S3 API reference, ServerSideEncryptionByDefault.KMSMasterKeyID).
+ */
 function judge(check: string, target: string, actual: string | undefined, keyArn: string, aliasArn: string, extra?: string): CheckResult {
   if (actual === keyArn && !extra) return { check, target, status: "pass", reason: `encrypted with ${keyArn}` };
+  const keyId = keyArn.slice(keyArn.indexOf(":key/") + 5);
+  const aliasName = aliasArn.slice(aliasArn.indexOf(":alias/") + 1);
   const reason =
     actual === undefined
       ? "not encrypted with a customer-managed key (AWS owned or AWS managed key)"
       : actual === aliasArn
         ? `names the alias ARN ${actual}, not the key ARN`
-        : actual !== keyArn
-          ? `encrypted with ${actual}, not ${keyArn}`
-          : extra!;
+        : actual === aliasName
+          ? `names the alias ${actual}, not the key ARN`
+          : actual === keyId
+            ? `names the key by its id ${actual}, not the key ARN ${keyArn}`
+            : actual !== keyArn
+              ? `encrypted with ${actual}, not ${keyArn}`
+              : extra!;
   return { check, target, status: "fail", reason };
 }

@@ -14,6 +14,8 @@ export interface EncryptionSubject {
   readonly resources: readonly TerraformResource[];
 }
 
+const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+
 const exemptions = new WeakMap<TerraformResource, string>();
 
 /**
@@ -62,6 +64,9 @@ export function keyProblem(raw: string | undefined, subject: EncryptionSubject, 
   if (value.startsWith("${")) return `it references another key, ${value}`;
   if (/(^|:)alias\/aws\//.test(value)) return `it names the AWS managed key ${JSON.stringify(value)}`;
   if (/(^|:)alias\//.test(value)) return `it names the alias ${JSON.stringify(value)} where the key ARN is required`;
+  // A bare id is resolved in the caller's account, which for a cross-account writer is not the key's
+  // (S3 API reference, ServerSideEncryptionByDefault.KMSMasterKeyID): only the ARN names one key.
+  if (KEY_ID.test(value)) return `it names a key by its id, ${JSON.stringify(value)}, where the key ARN is required (an id is resolved in the caller's account)`;
   return `it names another key, ${JSON.stringify(value)}`;
 }
 
