@@ -150,10 +150,17 @@ describe("rule policy-grammar: what the evaluator does not know fails synth, nev
     ["Bool with yes", { Condition: { Bool: { "aws:SecureTransport": "yes" } } }, 'policy.Statement[5].Condition.Bool.aws:SecureTransport: "yes" is not allowed. Bool compares "true" or "false".'],
     ["both Resource and NotResource", { NotResource: "arn:aws:kms:*:*:key/*" }, 'policy.Statement[5]: "both Resource and NotResource" is not allowed. A key policy statement names its resource ("*": this key) with exactly one of Resource and NotResource.'],
     ["no principal", { Principal: undefined }, 'policy.Statement[5]: "no Principal or NotPrincipal" is not allowed. A key policy statement names its principals with exactly one of Principal and NotPrincipal.'],
+    ["a condition value that is an object", { Condition: { StringEquals: { "kms:CallerAccount": { account: "1" } } } } as unknown as Partial<PolicyStatement>, 'policy.Statement[5].Condition.StringEquals.kms:CallerAccount: {"account":"1"} is not allowed. Condition values are strings, numbers or Booleans.'],
+    ["a condition value that is null", { Condition: { StringEquals: { "kms:CallerAccount": [null] } } } as unknown as Partial<PolicyStatement>, "policy.Statement[5].Condition.StringEquals.kms:CallerAccount: null is not allowed. Condition values are strings, numbers or Booleans."],
+    ["a Boolean where a number is needed", { Condition: { NumericLessThan: { "aws:MultiFactorAuthAge": true } } }, 'policy.Statement[5].Condition.NumericLessThan.aws:MultiFactorAuthAge: true is not allowed. A Numeric operator compares numbers, such as "1" or "2.5".'],
     ["an unknown element", { Principals: "*" } as Partial<PolicyStatement>, 'policy.Statement[5].Principals: "Principals" is not allowed. A statement\'s elements are Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition.'],
   ])("non-compliant: %s", (_name, over, message) => {
     const statement = Object.fromEntries(Object.entries(stmt(over)).filter(([, v]) => v !== undefined)) as PolicyStatement;
     expect(policyGrammar.check(on(withStatements(statement))).map((f) => f.message)).toEqual([message]);
+  });
+  test("compliant: numbers and Booleans as condition values, as IAM's grammar allows (read as their text)", () => {
+    const statement = stmt({ Condition: { Bool: { "aws:SecureTransport": true }, NumericLessThan: { "aws:MultiFactorAuthAge": [3600, "7200"] } } });
+    expect(policyGrammar.check(on(withStatements(statement)))).toEqual([]);
   });
   test("fails synth through DataKey, before any rule evaluates the policy", () => {
     expect(() =>

@@ -111,6 +111,14 @@ function buildError(file: string): string {
 
 const statement = (extra: object) => ({ Sid: "Extra", Effect: "Allow", Principal: { AWS: "arn:aws:iam::167067248318:role/Reader" }, Action: "kms:Decrypt", Resource: "*", ...extra });
 
+test("an added statement with Boolean and number condition values (IAM's grammar allows them) builds, and keeps them as written", () => {
+  const file = configWith((e) => (e.additionalStatements = [statement({ Condition: { Bool: { "aws:SecureTransport": true }, NumericLessThan: { "aws:MultiFactorAuthAge": 3600 } } })]));
+  const { app, stacks } = buildApp({ configFile: file, outdir: dir });
+  app.synth();
+  const policy = JSON.parse(fs.readFileSync(path.join(dir, "stacks", stacks[0].environment.name, "cdk.tf.json"), "utf8")).resource.aws_kms_key.mavik_data_key.policy;
+  expect(JSON.parse(policy).Statement[5].Condition).toEqual({ Bool: { "aws:SecureTransport": true }, NumericLessThan: { "aws:MultiFactorAuthAge": 3600 } });
+});
+
 describe("values are checked by the constructs when the app is built, each error naming the environment", () => {
   test.each<[string, (env: any) => void, string]>([
     ["an account id of 13 digits", (e) => (e.accountId = "1670672483180"), 'environments[0] (prod): accountId: "1670672483180" is not allowed. An AWS account id is exactly 12 digits, e.g. "167067248318".'],

@@ -20,43 +20,16 @@ import {
   PolicyDocument,
   PolicyStatement,
   requestPrincipal,
-  RequestContext,
 } from "../modules/index";
-import { asList } from "../modules/key-policy/document";
+import { asList, conditionValues } from "../modules/key-policy/document";
 import { parseDate, parseOperator } from "../modules/access/conditions";
-import { ACCOUNT, CORPUS, KEY_ARN, OTHER, REGION } from "./fixtures/policy-corpus";
-import { askPublicly, Oracle, OracleAnswer, OracleContext } from "./support/oracle";
+import { ACCOUNT, CORPUS, KEY_ARN, REGION } from "./fixtures/policy-corpus";
+import { ACTIONS, askPublicly, Oracle, OracleAnswer, OracleContext, present, principalsOf } from "./support/oracle";
 import { REPO } from "./support/synth";
 import { satisfying, witnesses } from "./support/witnesses";
 
 const KEY: KeyFacts = { account: ACCOUNT, partition: "aws", region: REGION, keyArn: KEY_ARN };
 const NOW = new Date("2026-11-28T12:00:00Z");
-const ACTIONS = ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:GetKeyPolicy", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"];
-
-/** The principals to ask about a policy. */
-function principalsOf(policy: PolicyDocument): string[] {
-  const out = new Set([`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${ACCOUNT}:role/any-other-principal`, `arn:aws:iam::${OTHER}:role/any-principal`, "sqs.amazonaws.com"]);
-  for (const s of policy.Statement) {
-    for (const element of [s.Principal, s.NotPrincipal]) {
-      if (element === undefined || element === "*") continue;
-      for (const id of asList(element.AWS)) {
-        if (id === "*") continue;
-        if (/^\d{12}$/.test(id)) out.add(`arn:aws:iam::${id}:root`);
-        else if (/:role\//.test(id)) {
-          const [, account, name] = /::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(id)!;
-          out.add(`arn:aws:sts::${account}:assumed-role/${name}/corpus-session`);
-        } else out.add(id);
-      }
-      for (const id of asList(element.Service)) out.add(id);
-    }
-  }
-  return [...out];
-}
-
-/** The keys present in a concrete context, as the oracle takes them. */
-function present(context: RequestContext): OracleContext {
-  return Object.fromEntries(Object.entries(context.entries()).filter((e): e is [string, string | string[]] => e[1] !== null));
-}
 
 interface Disagreement {
   readonly policy: string;
@@ -73,9 +46,9 @@ function covering(policy: PolicyDocument, action: string): PolicyStatement[] {
 }
 
 /** Condition values of a statement, by operator kind. */
-function conditionValues(statement: PolicyStatement): { kind?: string; key: string; value: string }[] {
+function statementConditionValues(statement: PolicyStatement): { kind?: string; key: string; value: string }[] {
   return Object.entries(statement.Condition ?? {}).flatMap(([op, keys]) =>
-    Object.entries(keys).flatMap(([key, values]) => asList(values).map((value) => ({ kind: parseOperator(op)?.base.kind, key, value }))),
+    Object.entries(keys).flatMap(([key, values]) => conditionValues(values).map((value) => ({ kind: parseOperator(op)?.base.kind, key, value }))),
   );
 }
 
@@ -102,11 +75,11 @@ const EXCEPTIONS: Record<string, (d: Disagreement, policy: PolicyDocument) => bo
   // A variable holds a colon (`${aws:PrincipalAccount}`); an ARN operator splits the ARN into its six
   // components after resolving it, iam-simulate before.
   "arn-variable-colon": (d, policy) =>
-    covering(policy, d.action).some((s) => conditionValues(s).some((c) => c.kind === "arn" && /\$\{[^}]*:[^}]*\}/.test(c.value))),
+    covering(policy, d.action).some((s) => statementConditionValues(s).some((c) => c.kind === "arn" && /\$\{[^}]*:[^}]*\}/.test(c.value))),
   // Epoch seconds and ISO 8601 dates are instants alike; iam-simulate compares seconds with milliseconds.
   "date-epoch-seconds": (d, policy) =>
     covering(policy, d.action).some((s) =>
-      conditionValues(s).some((c) => c.kind === "date" && (c.key.toLowerCase() === "aws:epochtime") !== /^\d+$/.test(c.value) && parseDate(c.value) !== undefined),
+      statementConditionValues(s).some((c) => c.kind === "date" && (c.key.toLowerCase() === "aws:epochtime") !== /^\d+$/.test(c.value) && parseDate(c.value) !== undefined),
     ),
 };
 

@@ -57,9 +57,11 @@ describe("the review of the seed's environment, without a plan", () => {
 
   test("folds the whole matrix away, with one legend, the statements as S1 … and short principals", () => {
     const matrix = md.slice(md.indexOf("<details><summary>Who can use the key (the whole matrix)</summary>"));
-    expect(matrix).toContain("| principal | administer | encrypt / decrypt | grants for AWS resources | describe |");
-    expect(matrix).toContain("| `role/MavikLambdaRole` | IAM S1 | **allowed** S3 | **allowed** S4 | **allowed** S3 |");
-    expect(matrix).toContain("| `a principal of another account` | — (cross-account) | — | — | — |");
+    expect(matrix).toContain("| principal | administer | encrypt / decrypt | grants for AWS resources | grants to any grantee | describe |");
+    expect(matrix).toContain("| `role/MavikLambdaRole` | IAM S1 | **allowed** S3 | **allowed** S4 | IAM S1 | **allowed** S3 |");
+    // The seed's administrators hold kms:Create*, so they may grant the key to anyone they name.
+    expect(matrix).toContain("| `user/mavik-deployer` | **allowed** S2 | IAM S1 | **allowed** S2 | **allowed** S2 | **allowed** S2 |");
+    expect(matrix).toContain("| `a principal of another account` | — (cross-account) | — | — | — | — |");
     expect(matrix).toContain(
       [
         "- S1 “Enable IAM User Permissions”",

@@ -9,7 +9,9 @@
  */
 import * as path from "path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../../modules/index";
+import type { PolicyDocument, RequestContext } from "../../modules/index";
+import { asList } from "../../modules/key-policy/document";
+import { ACCOUNT, OTHER } from "../fixtures/policy-corpus";
 
 const dir = path.dirname(require.resolve("@cloud-copilot/iam-simulate"));
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -94,4 +96,32 @@ export async function askPublicly(policy: PolicyDocument, keyArn: string, keyAcc
   if ((await run(false)) === "Allowed") return "allow";
   if (principal.startsWith("arn:") && (await run(true)) === "Allowed") return "iam";
   return "deny";
+}
+
+/** The actions every corpus question asks about. */
+export const ACTIONS = ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:GetKeyPolicy", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:DescribeKey"];
+
+/** The principals to ask about a policy. */
+export function principalsOf(policy: PolicyDocument): string[] {
+  const out = new Set([`arn:aws:iam::${ACCOUNT}:root`, `arn:aws:iam::${ACCOUNT}:role/any-other-principal`, `arn:aws:iam::${OTHER}:role/any-principal`, "sqs.amazonaws.com"]);
+  for (const s of policy.Statement) {
+    for (const element of [s.Principal, s.NotPrincipal]) {
+      if (element === undefined || element === "*") continue;
+      for (const id of asList(element.AWS)) {
+        if (id === "*") continue;
+        if (/^\d{12}$/.test(id)) out.add(`arn:aws:iam::${id}:root`);
+        else if (/:role\//.test(id)) {
+          const [, account, name] = /::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(id)!;
+          out.add(`arn:aws:sts::${account}:assumed-role/${name}/corpus-session`);
+        } else out.add(id);
+      }
+      for (const id of asList(element.Service)) out.add(id);
+    }
+  }
+  return [...out];
+}
+
+/** The keys present in a concrete context, as the oracle takes them. */
+export function present(context: RequestContext): OracleContext {
+  return Object.fromEntries(Object.entries(context.entries()).filter((e): e is [string, string | string[]] => e[1] !== null));
 }

@@ -4,7 +4,7 @@
  * context decides what it knows (the caller, TLS, time); witnesses fill in only what it does not.
  */
 import { ContextValue, parseOperator, PolicyDocument, RequestContext } from "../../modules/index";
-import { asList } from "../../modules/key-policy/document";
+import { conditionValues } from "../../modules/key-policy/document";
 import type { Clause } from "../../modules/index";
 import { parseCidr, parseDate, parseNumber, splitVariables } from "../../modules/access/conditions";
 
@@ -15,7 +15,7 @@ const OUTSIDE_IPS = ["198.18.0.77", "100.64.1.1", "192.0.2.200", "2001:db8:ffff:
 export function clausesOf(policy: PolicyDocument): { statement: number; clauses: Clause[] }[] {
   return policy.Statement.map((s, statement) => ({
     statement,
-    clauses: Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) => Object.entries(keys).map(([key, values]) => ({ operator, key, values: asList(values) }))),
+    clauses: Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) => Object.entries(keys).map(([key, values]) => ({ operator, key, values: conditionValues(values) }))),
   })).filter((s) => s.clauses.length > 0);
 }
 

@@ -16,6 +16,7 @@ const statementPrincipal = z
     error: 'Expected "*" or { "AWS": ..., "Service": ... }.',
   })
   .optional();
+const conditionValue = z.union([z.string(), z.number(), z.boolean()]);
 const statement = z.strictObject({
   Sid: z.string().optional(),
   Effect: z.enum(["Allow", "Deny"]),
@@ -25,7 +26,8 @@ const statement = z.strictObject({
   NotAction: oneOrMany.optional(),
   Resource: oneOrMany.optional(),
   NotResource: oneOrMany.optional(),
-  Condition: z.record(z.string(), z.record(z.string(), oneOrMany)).optional(),
+  // IAM's grammar: a condition value is a string, a number or a Boolean.
+  Condition: z.record(z.string(), z.record(z.string(), z.union([conditionValue, z.array(conditionValue)]))).optional(),
 });
 
 const state = z.strictObject({

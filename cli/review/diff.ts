@@ -7,6 +7,9 @@ import {
   ACTION_GROUPS,
   accessMatrix,
   asList,
+  conditionValues,
+  partitionOfPolicy,
+  principalEntries,
   describeClause,
   KeyFacts,
   matrixCell,
@@ -163,7 +166,7 @@ function summary(s: PolicyStatement): string[] {
 
 function clauses(s: PolicyStatement): string[] {
   return Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) =>
-    Object.entries(keys).map(([key, values]) => describeClause({ operator, key, values: asList(values) })),
+    Object.entries(keys).map(([key, values]) => describeClause({ operator, key, values: conditionValues(values) })),
   );
 }
 
@@ -177,9 +180,10 @@ function fieldChanges(before: PolicyStatement, after: PolicyStatement): string[]
     for (const v of y) if (!xs.has(fold(v))) out.push(`${label} added: ${v}`);
     for (const v of x) if (!ys.has(fold(v))) out.push(`${label} removed: ${v}`);
   };
+  // "*" and { AWS: "*" }, an account id and its root ARN: the same principal, no change.
+  const partition = partitionOfPolicy({ Version: "2012-10-17", Statement: [before, after] });
   for (const element of ["Principal", "NotPrincipal"] as const) {
-    const entries = (p: PolicyStatement["Principal"]) =>
-      p === undefined ? [] : p === "*" ? ["*: *"] : Object.entries(p).flatMap(([kind, v]) => asList(v as string | string[]).map((e) => `${kind}: ${e}`));
+    const entries = (p: PolicyStatement["Principal"]) => (p === undefined ? [] : principalEntries(p, partition).map(([kind, id]) => `${kind}: ${id}`));
     sets(element, entries(before[element]), entries(after[element]));
   }
   sets("Action", asList(before.Action), asList(after.Action), (v) => v.toLowerCase());

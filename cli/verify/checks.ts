@@ -179,7 +179,9 @@ export function policyDrift(expected: PolicyDocument, live: PolicyDocument): str
       drift.push(`statement ${JSON.stringify(statement.Sid)} is missing`);
       continue;
     }
-    const fields = (Object.keys(statement) as (keyof typeof statement)[]).filter((k) => JSON.stringify(statement[k]) !== JSON.stringify(other[k]));
+    const a = statement as Record<string, unknown>;
+    const b = other as Record<string, unknown>;
+    const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
     if (fields.length) drift.push(`statement ${JSON.stringify(statement.Sid)} differs in ${fields.join(", ")}`);
   }
   for (const statement of l.Statement) {

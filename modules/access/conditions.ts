@@ -14,6 +14,7 @@
  */
 import { editDistance } from "../common/edit-distance";
 import { RequestContext } from "./context";
+import { conditionValues, ConditionValue, OneOrMany } from "../key-policy/document";
 
 /** One operator and key of a Condition block, with its values as written. */
 export interface Clause {
@@ -198,7 +199,7 @@ export function valueProblem(operator: Operator, value: string): string | undefi
 }
 
 /** Evaluates one operator's keys (a clause each) against the request context. */
-export function evaluateOperator(written: string, keys: Readonly<Record<string, string | readonly string[]>>, context: RequestContext): Truth {
+export function evaluateOperator(written: string, keys: Readonly<Record<string, OneOrMany<ConditionValue>>>, context: RequestContext): Truth {
   const operator = parseOperator(written);
   // The grammar rule reports unknown operators with their path at synth; here it is a bug.
   if (operator === undefined) throw new Error(`unknown condition operator ${JSON.stringify(written)}`);
@@ -398,8 +399,10 @@ function ipInRange(actual: string, range: string): boolean {
   return (ip.value & mask) === cidr.network;
 }
 
-export function asArray(value: string | readonly string[]): readonly string[] {
-  return typeof value === "string" ? [value] : value;
+export function asArray(value: OneOrMany<ConditionValue>): readonly string[] {
+  // IAM reads a JSON boolean or number in a condition as its text: `true` is "true", `5` is "5".
+  // Terraform's jsonencode writes HCL booleans so, and KMS keeps a policy as written.
+  return conditionValues(value);
 }
 
 function bool(value: boolean): Truth {

@@ -35,6 +35,13 @@ export const ACTION_GROUPS: readonly ActionGroup[] = [
     actions: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
     context: { "kms:GrantIsForAWSResource": "true", "aws:ViaAWSService": "true", "kms:ViaService": undefined },
   },
+  {
+    // A grant to any grantee, not only for an AWS resource: a principal holding it can give the key
+    // to anyone it names (AWS KMS developer guide, "Grants in AWS KMS"; kms:GrantIsForAWSResource).
+    id: "grants-any",
+    label: "grants to any grantee",
+    actions: ["kms:CreateGrant"],
+  },
   { id: "describe", label: "describe", actions: ["kms:DescribeKey"] },
 ];
 
@@ -82,18 +89,21 @@ export function OUTSIDE_PRINCIPAL(key: KeyFacts, ...policies: readonly PolicyDoc
 }
 
 /**
- * Rows: every principal the policy names (accounts as their root), then "any other principal of
+ * Rows: every principal the policy names, in a Principal or a NotPrincipal (accounts as their root), then "any other principal of
  * this account" and "a principal of another account" (of an account neither `policy` nor `others`
  * names). Columns: {@link ACTION_GROUPS}.
  */
 export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date, others: readonly PolicyDocument[] = []): AccessMatrix {
   const named = new Map<string, MatrixRow>();
   for (const statement of policy.Statement) {
-    for (const id of awsPrincipals(statement).filter((p) => p !== "*")) {
-      const arn = /^\d{12}$/.test(id) ? `arn:${key.partition}:iam::${id}:root` : id;
-      named.set(arn, { label: id, principal: arn });
+    // A NotPrincipal's principals are named too: they are the ones a statement treats apart.
+    for (const s of [statement, ...(statement.NotPrincipal === undefined ? [] : [{ ...statement, Principal: statement.NotPrincipal }])]) {
+      for (const id of awsPrincipals(s).filter((p) => p !== "*")) {
+        const arn = /^\d{12}$/.test(id) ? `arn:${key.partition}:iam::${id}:root` : id;
+        named.set(arn, { label: id, principal: arn });
+      }
+      for (const id of servicePrincipals(s)) named.set(id, { label: id, principal: id });
     }
-    for (const id of servicePrincipals(statement)) named.set(id, { label: id, principal: id });
   }
   const rows: MatrixRow[] = [
     ...named.values(),

@@ -3,7 +3,7 @@ import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
 import { isToken, partitionOf, validateAccountId, validateRegion } from "../common/validate";
 import { DataKey } from "../data-key/data-key";
-import { asList, PolicyStatement } from "../key-policy/document";
+import { conditionValues, PolicyStatement } from "../key-policy/document";
 import {
   CloudwatchDashboard,
   CloudwatchEventRule,
@@ -282,7 +282,7 @@ export class KeyAudit extends Construct {
         if (alarmArn) {
           // One statement for every audit's alarm: a second audit widens it rather than repeating its Sid.
           const existing = props.dataKey.policy.Statement.find((st) => st.Sid === ALARMS_SID)?.Condition?.ArnEquals?.["aws:SourceArn"];
-          props.dataKey.putStatement(alarmsStatement(props.accountId, ...(existing === undefined ? [] : asList(existing)), alarmArn));
+          props.dataKey.putStatement(alarmsStatement(props.accountId, ...conditionValues(existing), alarmArn));
         }
       }
     }

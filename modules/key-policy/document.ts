@@ -5,7 +5,10 @@
 export type OneOrMany<T> = T | T[];
 
 /** Condition operator -> condition key -> value(s), e.g. `{ Bool: { "kms:GrantIsForAWSResource": "true" } }`. */
-export type PolicyCondition = Record<string, Record<string, OneOrMany<string>>>;
+export type PolicyCondition = Record<string, Record<string, OneOrMany<ConditionValue>>>;
+
+/** A condition value: IAM reads a number or a Boolean as its text (`true` is `"true"`). */
+export type ConditionValue = string | number | boolean;
 
 /**
  * `"*"`, or principals by kind. A key policy names AWS principals (accounts, users, roles,
@@ -34,6 +37,11 @@ export interface PolicyDocument {
   readonly Version: "2012-10-17";
   readonly Id?: string;
   readonly Statement: PolicyStatement[];
+}
+
+/** A condition's value(s) as IAM reads them: always a list, numbers and Booleans as their text. */
+export function conditionValues(value: OneOrMany<ConditionValue> | undefined): string[] {
+  return asList(value).map((v) => (typeof v === "string" ? v : JSON.stringify(v)));
 }
 
 /** Always an array. */
@@ -65,32 +73,56 @@ export function renderPolicy(document: PolicyDocument): string {
   return JSON.stringify(document);
 }
 
+/** The partition a policy's ARNs name (for reading a bare account id as that account's root). */
+export function partitionOfPolicy(document: PolicyDocument): string {
+  return /\barn:(aws[a-z-]*):/.exec(JSON.stringify(document.Statement))?.[1] ?? "aws";
+}
+
 /**
- * A canonical form for comparing policies by meaning: single values become lists, lists are
- * sorted (their order carries no meaning in IAM), action names are lower-cased (IAM compares
- * them case-insensitively). Statement order and every other field are kept.
+ * A Principal or NotPrincipal as [kind, id] pairs, as IAM reads it: `"*"` is `["AWS", "*"]`, and a
+ * bare account id is that account's root ARN (IAM's policy grammar: the same principal).
+ */
+export function principalEntries(p: PolicyPrincipal, partition: string): [string, string][] {
+  if (p === "*") return [["AWS", "*"]];
+  return Object.entries(p)
+    .filter(([, v]) => v !== undefined)
+    .flatMap(([kind, v]) => asList(v as OneOrMany<string>).map((id): [string, string] => [kind, kind === "AWS" && /^\d{12}$/.test(id) ? `arn:${partition}:iam::${id}:root` : id]));
+}
+
+/**
+ * A canonical form for comparing policies by meaning, as IAM reads them:
+ * - single values become lists; lists are sorted and their duplicates dropped (order and
+ *   repetition carry no meaning);
+ * - action names and condition key names are lower-cased (IAM compares both case-insensitively);
+ * - `"Principal": "*"` is `{ "AWS": "*" }`, and an AWS principal given as a bare account id is
+ *   that account's root ARN (IAM's policy grammar: the two forms are the same principal);
+ * - condition values are strings (`true` and `"true"`, `5` and `"5"` are read alike).
+ * Statement order, Sid, Id, `NotPrincipal`, `NotResource` and any field this type does not name
+ * are kept, so nothing that could change a decision is dropped.
  */
 export function normalizePolicy(document: PolicyDocument): unknown {
-  const sorted = (values: OneOrMany<string> | undefined) => [...asList(values)].sort();
-  const actions = (values: OneOrMany<string> | undefined) => asList(values).map((a) => a.toLowerCase()).sort();
+  const partition = partitionOfPolicy(document);
+  const strings = (values: OneOrMany<ConditionValue> | undefined) => [...new Set(conditionValues(values))].sort();
+  const actions = (values: OneOrMany<string> | undefined) => strings(asList(values).map((a) => a.toLowerCase()));
+  const principal = (p: PolicyPrincipal | undefined) => {
+    if (p === undefined) return null;
+    const byKind: Record<string, string[]> = {};
+    for (const [kind, id] of principalEntries(p, partition)) (byKind[kind] ??= []).push(id);
+    return Object.fromEntries(Object.entries(byKind).sort(([a], [b]) => a.localeCompare(b)).map(([kind, ids]) => [kind, strings(ids)]));
+  };
+  const NAMED = new Set(["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
   return {
     Version: document.Version,
     Id: document.Id,
     Statement: document.Statement.map((s) => ({
       Sid: s.Sid ?? "",
       Effect: s.Effect,
-      Principal:
-        s.Principal === undefined || s.Principal === "*"
-          ? s.Principal ?? null
-          : Object.fromEntries(
-              Object.entries(s.Principal)
-                .filter(([, v]) => v !== undefined)
-                .sort(([a], [b]) => a.localeCompare(b))
-                .map(([k, v]) => [k, sorted(v)]),
-            ),
+      Principal: principal(s.Principal),
+      NotPrincipal: principal(s.NotPrincipal),
       Action: s.Action === undefined ? null : actions(s.Action),
       NotAction: s.NotAction === undefined ? null : actions(s.NotAction),
-      Resource: sorted(s.Resource),
+      Resource: s.Resource === undefined ? null : strings(s.Resource),
+      NotResource: s.NotResource === undefined ? null : strings(s.NotResource),
       Condition:
         s.Condition === undefined
           ? null
@@ -101,11 +133,13 @@ export function normalizePolicy(document: PolicyDocument): unknown {
                   op,
                   Object.fromEntries(
                     Object.entries(keys)
-                      .sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
-                      .map(([k, v]) => [k.toLowerCase(), sorted(v)]),
+                      // Two keys alike but for case stay apart: both conditions hold, neither is dropped.
+                      .map(([k, v], _, all) => [all.filter(([o]) => o.toLowerCase() === k.toLowerCase()).length > 1 ? k : k.toLowerCase(), strings(v)] as const)
+                      .sort(([a], [b]) => a.localeCompare(b)),
                   ),
                 ]),
             ),
+      ...Object.fromEntries(Object.entries(s).filter(([k]) => !NAMED.has(k))),
     })),
   };
 }

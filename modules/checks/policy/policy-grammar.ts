@@ -89,12 +89,13 @@ function checkStatement(statement: PolicyStatement, path: string, report: (path:
     for (const [key, values] of Object.entries(keys)) {
       const list = asList(values as string | string[]);
       if (list.length === 0) report(`${at}.${written}.${key}`, values, "A condition key needs at least one value.");
-      for (const value of list) {
-        if (typeof value !== "string") {
-          report(`${at}.${written}.${key}`, value, "Condition values are strings.");
+      for (const value of list as unknown[]) {
+        // IAM's grammar: a condition value is a string, a number or a Boolean (read as its text).
+        if (typeof value !== "string" && typeof value !== "boolean" && !(typeof value === "number" && Number.isFinite(value))) {
+          report(`${at}.${written}.${key}`, value, "Condition values are strings, numbers or Booleans.");
           continue;
         }
-        const problem = valueProblem(operator, value);
+        const problem = valueProblem(operator, typeof value === "string" ? value : JSON.stringify(value));
         if (problem) report(`${at}.${written}.${key}`, value, `${problem[0].toUpperCase()}${problem.slice(1)}.`);
       }
     }
