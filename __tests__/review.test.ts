@@ -328,6 +328,20 @@ describeTerraform("the review of real terraform plans", () => {
       plan("destroy", layout("destroy", configs.disposable, live), "-refresh=false -destroy"),
       plan("replace", layout("replace", configs.disposable, rsaKey)),
       plan("refused", layout("refused", SHIPPED_CONFIG, rsaKey)),
+      // The key and alias taken out of Terraform with removed blocks (destroy = false).
+      plan(
+        "forget",
+        layout("forget", SHIPPED_CONFIG, live, (copy) => {
+          delete copy.resource;
+          for (const name of Object.keys(copy.output)) if (name !== "stack_identity") delete copy.output[name];
+          copy.removed = [
+            { from: "aws_kms_key.mavik_data_key", lifecycle: { destroy: false } },
+            { from: "aws_kms_alias.mavik_data_key", lifecycle: { destroy: false } },
+          ];
+        }),
+      ),
+      // A second key in the state that the configuration no longer has (a construct removed).
+      plan("second-key", layout("second-key", SHIPPED_CONFIG, [...live, { ...keyStateResource(), name: "legacy" }])),
     ]);
     refusal = path.join(planned.refused.dir, "plans", "prod.log");
   });
@@ -458,6 +472,23 @@ describeTerraform("the review of real terraform plans", () => {
       `**⛔ This change would ${word} the data key \`aws_kms_key.mavik_data_key\`. Every byte encrypted under it would be lost. Do not merge.**`,
     );
     expect(result.stderr).toContain(`(!! the plan would ${name} the data key)`);
+  });
+
+  test("a key and alias taken out of Terraform (removed, destroy = false) are warned about: no longer under prevent_destroy or review", () => {
+    const result = review(["--plan", `prod=${plans.forget}`]);
+    expect(result.code).toBe(0);
+    const md = result.report("prod");
+    expect(md).toContain("`aws_kms_key.mavik_data_key` would leave Terraform's management (removed from the state, not destroyed): prevent_destroy, drift and this review no longer cover it.");
+    expect(md).toContain("`aws_kms_alias.mavik_data_key` would leave Terraform's management");
+    expect(md).not.toContain("**⛔");
+  });
+
+  test("another KMS key of the stack that the plan destroys leads the report in bold, and exits 1", () => {
+    const result = review(["--plan", `prod=${plans["second-key"]}`]);
+    expect(result.code).toBe(1);
+    expect(result.report("prod").split("\n").find((l) => l.startsWith("**⛔"))).toBe(
+      "**⛔ This change would DESTROY the KMS key `aws_kms_key.legacy`. Every byte encrypted under it would be lost. Do not merge.**",
+    );
   });
 
   test("the workflow's plan script records every outcome and never fails the job", () => {

@@ -57,7 +57,11 @@ export interface KeyPlan {
 /** What the plan does to the data key and its alias. */
 export function keyPlan(plan: Plan, key: KeyFacts): KeyPlan | undefined {
   const rc = changeOf(plan, KEY_ADDRESS);
-  if (rc === undefined) return undefined;
+  if (rc === undefined) {
+    // No change to the data key itself; another key or alias of the stack may still be at risk.
+    const others = otherKeyFlags(plan);
+    return others.length === 0 ? undefined : { actions: [], importing: false, policyUnknown: false, statements: [], access: [], flags: others };
+  }
   const { actions } = rc.change;
   const before = (rc.change.before ?? undefined) as Record<string, unknown> | undefined;
   const after = (rc.change.after ?? undefined) as Record<string, unknown> | undefined;
@@ -76,8 +80,37 @@ export function keyPlan(plan: Plan, key: KeyFacts): KeyPlan | undefined {
     policyUnknown,
     statements: policyBefore && policyAfter ? statementDiff(policyBefore, policyAfter) : [],
     access: policyBefore && policyAfter ? accessDiff(policyBefore, policyAfter, facts) : [],
-    flags: flags(plan, before, after, rc),
+    flags: [...flags(plan, before, after, rc), ...otherKeyFlags(plan)],
   };
+}
+
+/**
+ * Every other KMS key and alias of the plan that would be destroyed, replaced or forgotten: a
+ * second key of the stack, a deposed copy of the data key, and the data key or its alias leaving
+ * Terraform's management (`removed` with `destroy = false`: not destroyed, but no longer under
+ * prevent_destroy, drift or review).
+ */
+function otherKeyFlags(plan: Plan): Flag[] {
+  const out: Flag[] = [];
+  for (const rc of plan.resource_changes ?? []) {
+    if (rc.type !== "aws_kms_key" && rc.type !== "aws_kms_alias") continue;
+    const { actions } = rc.change;
+    const current = rc.address === KEY_ADDRESS || rc.address === ALIAS_ADDRESS;
+    const where = rc.deposed === undefined ? `\`${rc.address}\`` : `\`${rc.address}\` (deposed object ${rc.deposed})`;
+    if (actions.includes("forget")) {
+      out.push({
+        severity: "warning",
+        message: `${where} would leave Terraform's management (removed from the state, not destroyed): prevent_destroy, drift and this review no longer cover it.`,
+      });
+    } else if (actions.includes("delete") && (!current || rc.deposed !== undefined)) {
+      out.push(
+        rc.type === "aws_kms_key"
+          ? { severity: "error", message: `This change would ${actions.includes("create") ? "REPLACE" : "DESTROY"} the KMS key ${where}. Every byte encrypted under it would be lost.` }
+          : { severity: "error", message: `The alias ${where} would be ${actions.includes("create") ? "replaced" : "deleted"}: everything that names it loses its key meanwhile.` },
+      );
+    }
+  }
+  return out;
 }
 
 function parsePolicy(value: unknown): PolicyDocument | undefined {

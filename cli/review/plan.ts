@@ -16,7 +16,7 @@ const change = z.object({
   after_unknown: z.unknown().optional(),
   importing: z.unknown().optional(),
 });
-const resourceChange = z.object({ address: z.string(), type: z.string(), change });
+const resourceChange = z.object({ address: z.string(), type: z.string(), deposed: z.string().optional(), change });
 const expression = z.object({ constant_value: z.unknown().optional() }).passthrough();
 const planSchema = z.object({
   format_version: z.string(),
@@ -127,8 +127,9 @@ function checkIdentity(plan: Plan, where: string, environment: EnvironmentConfig
 }
 
 /** The change Terraform plans for one address, if any. */
+/** The change of the current object at `address` (a deposed one, left by create_before_destroy, is not it). */
 export function changeOf(plan: Plan, address: string): ResourceChange | undefined {
-  return (plan.resource_changes ?? []).find((rc) => rc.address === address);
+  return (plan.resource_changes ?? []).find((rc) => rc.address === address && rc.deposed === undefined);
 }
 
 /** True when the attribute's planned value is unknown until apply. */
