@@ -326,6 +326,11 @@ function validateAuditExtras(props: KeyAuditProps): void {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) invalid("audit.decryptAlarm.periodMinutes", minutes, "A whole number of minutes from 1 to 1440 (one day).");
 }
 
+/** A service's use of the key for the encrypted alerts topic: the data keys SNS asks for on its behalf. */
+function topicKeyStatement(sid: string, service: string, condition?: PolicyStatement["Condition"]): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*", ...(condition ? { Condition: condition } : {}) };
+}
+
 /**
  * Lets EventBridge use the key for the encrypted alerts topic. No aws:SourceArn or
  * aws:SourceAccount condition: the SNS developer guide ("Key management") says adding them to a KMS
@@ -333,23 +338,13 @@ function validateAuditExtras(props: KeyAuditProps): void {
  * carry them, and such a statement would drop every alert. The topic policy limits who publishes.
  */
 export function eventsStatement(): PolicyStatement {
-  return {
-    Sid: EVENTS_SID,
-    Effect: "Allow",
-    Principal: { Service: "events.amazonaws.com" },
-    Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-    Resource: "*",
-  };
+  return topicKeyStatement(EVENTS_SID, "events.amazonaws.com");
 }
 
 /** Lets CloudWatch alarms publish to the encrypted alerts topic: these alarms, this account. */
 export function alarmsStatement(accountId: string, ...alarmArns: string[]): PolicyStatement {
-  return {
-    Sid: ALARMS_SID,
-    Effect: "Allow",
-    Principal: { Service: "cloudwatch.amazonaws.com" },
-    Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-    Resource: "*",
-    Condition: { ArnEquals: { "aws:SourceArn": alarmArns.length === 1 ? alarmArns[0] : alarmArns }, StringEquals: { "aws:SourceAccount": accountId } },
-  };
+  return topicKeyStatement(ALARMS_SID, "cloudwatch.amazonaws.com", {
+    ArnEquals: { "aws:SourceArn": alarmArns.length === 1 ? alarmArns[0] : alarmArns },
+    StringEquals: { "aws:SourceAccount": accountId },
+  });
 }
