@@ -20,8 +20,16 @@ import { witnesses } from "./support/witnesses";
 const KEY: KeyFacts = { account: ACCOUNT, partition: "aws", region: REGION, keyArn: KEY_ARN };
 const NOW = new Date("2026-11-28T12:00:00Z");
 
-/** The cells where iam-simulate decides `a` and `b` differently (at most a few, for the message). */
+const asked = new Map<string, string[]>();
+
+/** The cells where iam-simulate decides `a` and `b` differently (at most a few, for the message); asked once per pair. */
 function oracleDifferences(a: PolicyDocument, b: PolicyDocument): string[] {
+  const id = JSON.stringify([a, b]);
+  if (!asked.has(id)) asked.set(id, askOracle(a, b));
+  return asked.get(id)!;
+}
+
+function askOracle(a: PolicyDocument, b: PolicyDocument): string[] {
   const [oa, ob] = [new Oracle(a, KEY_ARN, ACCOUNT), new Oracle(b, KEY_ARN, ACCOUNT)];
   const out: string[] = [];
   for (const principal of new Set([...principalsOf(a), ...principalsOf(b)])) {
