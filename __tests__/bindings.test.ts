@@ -98,6 +98,11 @@ describe("binding errors name the call, the value and what is allowed", () => {
       (_scope, key) => key.encryptBucket("Mavik_Files"),
       'encryptBucket: "Mavik_Files" is not allowed. An S3 bucket name has 3 to 63 characters: lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, with no "..", not shaped like an IP address.',
     ],
+    [
+      "a bucket with its own encryption block",
+      (scope, key) => key.encryptBucket(new S3Bucket(scope, "files", { bucket: "mavik-files", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } })),
+      'encryptBucket(aws_s3_bucket.files).server_side_encryption_configuration: "an inline block" is not allowed. Remove the bucket\'s own server_side_encryption_configuration block (deprecated by the AWS provider): the binding writes an aws_s3_bucket_server_side_encryption_configuration with the key instead.',
+    ],
   ])("%s", (_name, build, message) => {
     expect(() => synth(build)).toThrow(message);
   });

@@ -96,6 +96,20 @@ describe("rule s3-bucket-encrypted (CKV_AWS_145)", () => {
   test("compliant: bound by the bucket's literal name", () => {
     expect(findings(s3BucketEncrypted, (s, k) => (bucket(s), k.encryptBucket("mavik-files")))).toEqual([]);
   });
+  test("compliant: the bucket's own (deprecated) server_side_encryption_configuration block with the key ARN", () => {
+    const out = findings(s3BucketEncrypted, (s, k) => {
+      new S3Bucket(s, "files", { bucket: "mavik-files", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: k.keyArn }, bucketKeyEnabled: true } } });
+    });
+    expect(out).toEqual([]);
+  });
+  test("non-compliant: the bucket's own block with SSE-S3", () => {
+    const out = findings(s3BucketEncrypted, (s) => {
+      new S3Bucket(s, "files", { bucket: "mavik-files", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } });
+    });
+    expect(out.map((f) => f.message)).toEqual([
+      `aws_s3_bucket.files: not encrypted with the data key: its server_side_encryption_configuration block: its algorithm is "AES256", not "aws:kms". ${FIX("dataKey.encryptBucket(bucket), without the block")}`,
+    ]);
+  });
   test("compliant: DSSE-KMS (aws:kms:dsse) with the key ARN, as verify judges it", () => {
     const out = findings(s3BucketEncrypted, (s, k) => {
       const b = bucket(s);

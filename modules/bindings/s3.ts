@@ -1,3 +1,4 @@
+import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
 import { validateBucketName } from "../common/validate";
 import { S3Bucket, S3BucketEncryption } from "../platform";
@@ -24,6 +25,15 @@ export const s3Binder: Binder<BucketTarget> = {
   construct: (target) => (typeof target === "string" ? undefined : target),
   apply(key, target, existing, scope) {
     if (typeof target === "string") validateBucketName("encryptBucket", target);
+    else if (target.serverSideEncryptionConfigurationInput !== undefined) {
+      // The bucket's inline block and a separate configuration would fight over the bucket's
+      // encryption on every apply (AWS provider docs, aws_s3_bucket: use one or the other).
+      invalid(
+        `encryptBucket(${addressOf(target)}).server_side_encryption_configuration`,
+        "an inline block",
+        "Remove the bucket's own server_side_encryption_configuration block (deprecated by the AWS provider): the binding writes an aws_s3_bucket_server_side_encryption_configuration with the key instead.",
+      );
+    }
     const name = typeof target === "string" ? target : literal(target.bucketInput);
     const logicalId = typeof target === "string" ? terraformName(target) : target.friendlyUniqueId;
     const encryption = new S3BucketEncryption(scope, typeof target === "string" ? `bucket-encryption-${logicalId}` : "data-key-encryption", {
