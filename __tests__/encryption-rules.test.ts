@@ -54,6 +54,15 @@ describe("rule dynamodb-table-cmk (CKV_AWS_119)", () => {
   });
 });
 
+test("rule dynamodb-table-cmk: a bound global table's replicas are not on the key (a KMS key serves one region)", () => {
+  const out = findings(dynamodbTableCmk, (s, k) =>
+    k.encryptTable(new DynamodbTable(s, "orders", { name: "orders", hashKey: "id", attribute: [{ name: "id", type: "S" }], replica: [{ regionName: "eu-west-1" }, { regionName: "us-west-2" }] })),
+  );
+  expect(out.map((f) => f.message)).toEqual([
+    `aws_dynamodb_table.orders: not encrypted with the data key: its replicas (eu-west-1, us-west-2) are encrypted with keys of their own regions, never the data key (a KMS key serves one region). ${FIX("keep the table in the key's region without replica blocks")}`,
+  ]);
+});
+
 describe("rule secret-cmk (CKV_AWS_149)", () => {
   const secret = (s: TerraformStack, kmsKeyId?: string) => new SecretsmanagerSecret(s, "db", { name: "mavik/db", kmsKeyId });
   test("compliant: bound with encryptSecret", () => {
