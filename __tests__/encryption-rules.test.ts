@@ -63,6 +63,13 @@ test("rule dynamodb-table-cmk: a bound global table's replicas are not on the ke
   ]);
 });
 
+test("rule secret-cmk: a bound secret's replica is not on the key", () => {
+  const out = findings(secretCmk, (s, k) => k.encryptSecret(new SecretsmanagerSecret(s, "db", { name: "mavik/db", replica: [{ region: "eu-west-1" }] })));
+  expect(out.map((f) => f.message)).toEqual([
+    `aws_secretsmanager_secret.db: not encrypted with the data key: its replicas (eu-west-1) are encrypted with keys of their own regions, never the data key (a KMS key serves one region). ${FIX("keep the secret in the key's region without replica blocks")}`,
+  ]);
+});
+
 describe("rule secret-cmk (CKV_AWS_149)", () => {
   const secret = (s: TerraformStack, kmsKeyId?: string) => new SecretsmanagerSecret(s, "db", { name: "mavik/db", kmsKeyId });
   test("compliant: bound with encryptSecret", () => {

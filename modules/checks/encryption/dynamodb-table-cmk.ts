@@ -1,6 +1,6 @@
 import { DynamodbTable } from "../../platform";
 import { Rule } from "../finding";
-import { EncryptionSubject, keyProblem, ofType, unencrypted } from "./subject";
+import { EncryptionSubject, keyProblem, ofType, replicaProblem, unencrypted } from "./subject";
 
 /** DynamoDB tables use the data key (checkov CKV_AWS_119 for this key). */
 export const dynamodbTableCmk: Rule<EncryptionSubject> = {
@@ -13,12 +13,8 @@ export const dynamodbTableCmk: Rule<EncryptionSubject> = {
       const enabled = sse !== undefined && (sse.enabled === true || (sse.enabled as unknown) === "true");
       const problem = !enabled ? "it uses the AWS owned key (server_side_encryption is off)" : keyProblem(sse.kmsKeyArn, subject, "aws/dynamodb");
       if (problem) return [unencrypted(this.id, table, problem, "dataKey.encryptTable(table)")];
-      // A global table's replica lives in another region, under a key of that region: a KMS key
-      // serves one region, and the data key is single-region (seed §2.1), so no replica is on it.
-      const replicas = Array.isArray(table.replicaInput) ? table.replicaInput : [];
-      if (replicas.length === 0) return [];
-      const regions = replicas.map((r) => r.regionName).join(", ");
-      return [unencrypted(this.id, table, `its replicas (${regions}) are encrypted with keys of their own regions, never the data key (a KMS key serves one region)`, "keep the table in the key's region without replica blocks")];
+      const replicas = replicaProblem((Array.isArray(table.replicaInput) ? table.replicaInput : []).map((r) => r.regionName));
+      return replicas ? [unencrypted(this.id, table, replicas, "keep the table in the key's region without replica blocks")] : [];
     });
   },
 };

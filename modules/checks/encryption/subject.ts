@@ -70,6 +70,16 @@ export function keyProblem(raw: string | undefined, subject: EncryptionSubject, 
   return `it names another key, ${JSON.stringify(value)}`;
 }
 
+/**
+ * Why replicas in other regions are not on the key, or undefined without any: a KMS key serves
+ * one region, and the data key is single-region (seed §2.1), so a replica's data is under a key
+ * of its own region.
+ */
+export function replicaProblem(regions: readonly string[]): string | undefined {
+  if (regions.length === 0) return undefined;
+  return `its replicas (${regions.join(", ")}) are encrypted with keys of their own regions, never the data key (a KMS key serves one region)`;
+}
+
 /** One finding for a resource that is not encrypted with the data key. */
 export function unencrypted(rule: string, resource: TerraformResource, problem: string, fix: string): Finding {
   const address = addressOf(resource);
