@@ -210,6 +210,22 @@ describe("something is wrong: exit 1", () => {
       () => kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, KeyState: "Disabled", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", KeyManager: "CUSTOMER" } }),
       "key", undefined, "state is Disabled, not Enabled",
     ],
+    [
+      "another account's key, found by the alias with that account's credentials",
+      () =>
+        kms.on(DescribeKeyCommand).resolves({
+          KeyMetadata: { KeyId: KEY_ID, Arn: `arn:aws:kms:eu-west-1:999988887777:key/${KEY_ID}`, KeyState: "Enabled", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", KeyManager: "CUSTOMER" },
+        }),
+      "key", undefined, `it is in account 999988887777, not the environment's ${ACCOUNT}; it is in region eu-west-1, not the environment's us-east-1`,
+    ],
+    [
+      "a multi-Region key with imported key material",
+      () =>
+        kms.on(DescribeKeyCommand).resolves({
+          KeyMetadata: { KeyId: KEY_ID, Arn: KEY_ARN, KeyState: "Enabled", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", KeyManager: "CUSTOMER", MultiRegion: true, Origin: "EXTERNAL" },
+        }),
+      "key", undefined, "it is a multi-Region key, not the single-Region key of the configuration; its key material comes from EXTERNAL, not AWS_KMS (KMS neither generates nor rotates it)",
+    ],
   ])("%s", async (_name, arrange, check, target, reason) => {
     arrange();
     const { code, byTarget } = await results();

@@ -60,6 +60,9 @@ export async function verifyEnvironment(env: EnvironmentConfig, clients: Clients
       m?.KeySpec !== "SYMMETRIC_DEFAULT" && `spec is ${m?.KeySpec}, not SYMMETRIC_DEFAULT`,
       m?.KeyUsage !== "ENCRYPT_DECRYPT" && `usage is ${m?.KeyUsage}, not ENCRYPT_DECRYPT`,
       m?.KeyManager !== "CUSTOMER" && `it is ${m?.KeyManager}-managed, not customer-managed`,
+      ...placeProblems(keyArn, env),
+      m?.MultiRegion === true && "it is a multi-Region key, not the single-Region key of the configuration",
+      m?.Origin !== undefined && m.Origin !== "AWS_KMS" && `its key material comes from ${m.Origin}, not AWS_KMS (KMS neither generates nor rotates it)`,
     ].filter((p): p is string => typeof p === "string");
     results.push({
       check: "key",
@@ -94,6 +97,19 @@ export async function verifyEnvironment(env: EnvironmentConfig, clients: Clients
   progress(`CloudTrail LookupEvents ${keyArn}`);
   results.push(...(await checkUsage(clients, keyArn, window, signal)));
   return results;
+}
+
+/**
+ * Where the key is against where the environment says it is: credentials of another account find
+ * that account's key by the alias, and every check would then read the wrong key.
+ */
+function placeProblems(keyArn: string | undefined, env: EnvironmentConfig): string[] {
+  const parts = keyArn?.split(":");
+  if (parts === undefined || parts.length < 6) return [];
+  return [
+    parts[4] !== env.accountId && `it is in account ${parts[4]}, not the environment's ${env.accountId}`,
+    parts[3] !== env.region && `it is in region ${parts[3]}, not the environment's ${env.region}`,
+  ].filter((p): p is string => typeof p === "string");
 }
 
 /**
