@@ -13,6 +13,7 @@ import { environmentStack, EnvironmentConfig, loadEnvironments } from "../app";
 import { runVerify } from "../cli/verify";
 import { createClients } from "../cli/verify/commands";
 import { verifyEnvironment } from "../cli/verify/checks";
+import { cell } from "../cli/verify/markdown";
 import { CheckResult, exitCode } from "../cli/verify/outcome";
 import { AwsWire, World } from "./support/aws-wire";
 import { REPO, SEED_POLICY } from "./support/synth";
@@ -450,4 +451,10 @@ describe("the command users type (npm run verify, through scripts/run.js)", () =
     // Startup (a bundle, perhaps rebuilt) plus the two seconds; never the SDK's unbounded wait.
     expect(result.ms).toBeLessThan(2000 + 8000);
   });
+});
+
+test("a markdown cell keeps text AWS wrote from breaking the report or pinging anyone", () => {
+  expect(cell("User: arn:aws:sts::1:assumed-role/r/@octocat is not authorized | </details>\nnext")).toBe(
+    "User: arn:aws:sts::1:assumed-role/r/@\u200boctocat is not authorized \\| &lt;/details> next",
+  );
 });

@@ -54,7 +54,11 @@ function shortCaller(caller: string): string {
   return caller.replace(/^arn:aws[a-z-]*:iam::\d{12}:/, "");
 }
 
-/** A table cell: pipes escaped, one line. */
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/**
+ * A table cell from text AWS or a resource name wrote: pipes escaped, one line, no HTML (a
+ * "</details>" in an error message would fold the report), and no @mention (a session name may
+ * hold "@"; GitHub would notify whoever it names).
+ */
+export function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200b");
 }
