@@ -9,7 +9,7 @@
  * Deliberate disagreement: a renamed Sid, or a statement moved, decides nothing differently, but
  * is drift here (the Sid is how drift names a statement, and the policy is not as configured).
  */
-import { directCallContext, KeyFacts, PolicyDocument, PolicyStatement, policiesEquivalent, requestPrincipal } from "../modules/index";
+import { directCallContext, KeyFacts, PolicyDocument, PolicyStatement, policiesEquivalent, readPolicy, requestPrincipal } from "../modules/index";
 import { accessDiff, statementDiff } from "../cli/review/diff";
 import { policyDrift } from "../cli/verify/checks";
 import { ACCOUNT, CORPUS, KEY_ARN, REGION } from "./fixtures/policy-corpus";
@@ -158,4 +158,11 @@ describe("the review's diff reads the policies as verify does", () => {
       expect.arrayContaining([`arn:aws:iam::${ACCOUNT}:user/mavik-deployer administer: allow → deny`, `arn:aws:iam::${ACCOUNT}:user/intern administer: deny → iam`]),
     );
   });
+});
+
+test("a policy read from elsewhere: one Statement object is a list of one; text that is no policy says so", () => {
+  const one = readPolicy(JSON.stringify({ Version: "2012-10-17", Statement: SEED_POLICY.Statement[0] }));
+  expect(policiesEquivalent(one, { Version: "2012-10-17", Statement: [SEED_POLICY.Statement[0]] })).toBe(true);
+  expect(() => readPolicy("[]")).toThrow("the policy is not a JSON object");
+  expect(() => readPolicy('{"Version":"2012-10-17"}')).toThrow("the policy has no Statement");
 });

@@ -233,6 +233,16 @@ describe("something is wrong: exit 1", () => {
     expect(code).toBe(1);
   });
 
+  test("a live policy whose Statement is one object (IAM's grammar allows it) is read, and its drift reported", async () => {
+    kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Version: "2012-10-17", Statement: SEED_POLICY.Statement[0] }), PolicyName: "default" });
+    const { code, byTarget } = await results();
+    expect(byTarget("policy")).toMatchObject({
+      status: "fail",
+      details: ['Id is undefined, expected "key-consolepolicy-3"', ...SEED_POLICY.Statement.slice(1).map((s) => `statement ${JSON.stringify(s.Sid)} is missing`)],
+    });
+    expect(code).toBe(1);
+  });
+
   test("a drifted policy is reported statement by statement", async () => {
     const drifted = JSON.parse(JSON.stringify(SEED_POLICY));
     drifted.Statement[2].Action = ["kms:Decrypt"];

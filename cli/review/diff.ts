@@ -16,6 +16,7 @@ import {
   MatrixCell,
   PolicyDocument,
   PolicyStatement,
+  readPolicy,
   sidOf,
 } from "../../modules/index";
 import { ALIAS_ADDRESS, changeOf, KEY_ADDRESS, Plan, unknownAfter } from "./plan";
@@ -116,7 +117,7 @@ function otherKeyFlags(plan: Plan): Flag[] {
 function parsePolicy(value: unknown): PolicyDocument | undefined {
   if (typeof value !== "string" || value === "") return undefined;
   try {
-    return JSON.parse(value) as PolicyDocument;
+    return readPolicy(value);
   } catch {
     return undefined;
   }

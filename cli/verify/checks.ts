@@ -6,7 +6,7 @@ import {
   ListAliasesCommandOutput,
 } from "@aws-sdk/client-kms";
 import { GetObjectCommandOutput } from "@aws-sdk/client-s3";
-import { composeKeyPolicy, DEFAULT_ALIAS, KeyBinding, normalizePolicy, partitionOf, PolicyDocument, stateKey } from "../../modules/index";
+import { composeKeyPolicy, DEFAULT_ALIAS, KeyBinding, normalizePolicy, partitionOf, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
 import { EnvironmentConfig } from "../../app";
 import { Clients, READ_ONLY_COMMANDS as C, send } from "./commands";
 import { cannotCheck, CheckResult } from "./outcome";
@@ -170,7 +170,7 @@ async function checkAlias(clients: Clients, alias: string, expected: ExpectedKey
 async function checkPolicy(clients: Clients, keyId: string, env: EnvironmentConfig, signal?: AbortSignal): Promise<CheckResult> {
   try {
     const r = await send<GetKeyPolicyCommandOutput>(clients.kms, new C.GetKeyPolicyCommand.command({ KeyId: keyId, PolicyName: "default" }), signal);
-    const live = JSON.parse(r.Policy ?? "{}") as PolicyDocument;
+    const live = readPolicy(r.Policy ?? "");
     const expected = composeKeyPolicy({ ...env, partition: partitionOf(env.region) }).document;
     const drift = policyDrift(expected, live);
     return drift.length === 0

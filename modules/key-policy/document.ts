@@ -39,6 +39,21 @@ export interface PolicyDocument {
   readonly Statement: PolicyStatement[];
 }
 
+/**
+ * A policy written elsewhere (GetKeyPolicy, a plan's state, the live key) as this model holds it.
+ * IAM's grammar lets `Statement` be one statement object rather than a list, and `Version` be
+ * 2008-10-17; both are read as written, the single statement as a list of one. Throws on text that
+ * is no policy (no JSON object, no Statement), saying so.
+ */
+export function readPolicy(text: string): PolicyDocument {
+  const value = JSON.parse(text) as unknown;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("the policy is not a JSON object");
+  const document = value as Record<string, unknown>;
+  const statements = document.Statement;
+  if (statements === undefined || statements === null || typeof statements !== "object") throw new Error("the policy has no Statement");
+  return { ...document, Statement: Array.isArray(statements) ? statements : [statements] } as PolicyDocument;
+}
+
 /** A condition's value(s) as IAM reads them: always a list, numbers and Booleans as their text. */
 export function conditionValues(value: OneOrMany<ConditionValue> | undefined): string[] {
   return asList(value).map((v) => (typeof v === "string" ? v : JSON.stringify(v)));
