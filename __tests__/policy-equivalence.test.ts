@@ -166,3 +166,10 @@ test("a policy read from elsewhere: one Statement object is a list of one; text 
   expect(() => readPolicy("[]")).toThrow("the policy is not a JSON object");
   expect(() => readPolicy('{"Version":"2012-10-17"}')).toThrow("the policy has no Statement");
 });
+
+test("a live policy naming a deleted role (KMS shows its unique id) is reviewed, not refused: no matrix row, the statement diff names it", () => {
+  const live = edit(SEED_POLICY, USE, (s) => s.Principal.AWS.push("AROAEXAMPLEID1234567"));
+  expect(statementDiff(live, SEED_POLICY)).toEqual([{ kind: "changed", sid: "Allow use of the key", details: ["Principal removed: AWS: AROAEXAMPLEID1234567"] }]);
+  expect(accessDiff(live, SEED_POLICY, KEY)).toEqual([]);
+  expect(policyDrift(SEED_POLICY, live)).toEqual(['statement "Allow use of the key" differs in Principal']);
+});

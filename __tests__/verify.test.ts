@@ -238,7 +238,7 @@ describe("something is wrong: exit 1", () => {
     const { code, byTarget } = await results();
     expect(byTarget("policy")).toMatchObject({
       status: "fail",
-      details: ['Id is undefined, expected "key-consolepolicy-3"', ...SEED_POLICY.Statement.slice(1).map((s) => `statement ${JSON.stringify(s.Sid)} is missing`)],
+      details: ['Id is undefined, expected "key-consolepolicy-3"', ...SEED_POLICY.Statement.slice(1).map((s: { Sid?: string }) => `statement ${JSON.stringify(s.Sid)} is missing`)],
     });
     expect(code).toBe(1);
   });

@@ -100,6 +100,9 @@ export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date, 
     for (const s of [statement, ...(statement.NotPrincipal === undefined ? [] : [{ ...statement, Principal: statement.NotPrincipal }])]) {
       for (const id of awsPrincipals(s).filter((p) => p !== "*")) {
         const arn = /^\d{12}$/.test(id) ? `arn:${key.partition}:iam::${id}:root` : id;
+        // A deleted user or role shows in a live policy as its unique id (AIDA…, AROA…): nobody
+        // can call as it, and a new principal of the same name is another one. No row.
+        if (!callsKms(arn)) continue;
         named.set(arn, { label: id, principal: arn });
       }
       for (const id of servicePrincipals(s)) named.set(id, { label: id, principal: id });
@@ -112,6 +115,16 @@ export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date, 
   ];
   const cells = rows.map((row) => ACTION_GROUPS.map((group) => matrixCell(policy, key, row.principal, group, now)));
   return { key, columns: ACTION_GROUPS, rows, cells };
+}
+
+/** True when `id` names a principal that can make a request (not a deleted principal's unique id). */
+function callsKms(id: string): boolean {
+  try {
+    requestPrincipal(id);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** One principal against one group of actions. */
