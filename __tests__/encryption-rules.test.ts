@@ -70,6 +70,39 @@ test("rule secret-cmk: a bound secret's replica is not on the key", () => {
   ]);
 });
 
+describe("overrides are judged as Terraform will read them (an escape hatch is no way around the rules)", () => {
+  test.each<[string, Rule<EncryptionSubject>, (s: TerraformStack, k: DataKey) => void, string]>([
+    [
+      "a bound table's key overridden to the AWS managed one",
+      dynamodbTableCmk,
+      (s, k) => k.encryptTable(table(s)).addOverride("server_side_encryption.kms_key_arn", "alias/aws/dynamodb"),
+      "aws_dynamodb_table.orders: not encrypted with the data key: it names the AWS managed key \"alias/aws/dynamodb\"",
+    ],
+    [
+      "a bound function's key removed",
+      lambdaEnvCmk,
+      (s, k) => k.encryptFunction(new LambdaFunction(s, "api", { functionName: "api", role: "arn:aws:iam::167067248318:role/R", imageUri: "x" })).addOverride("kms_key_arn", null),
+      "aws_lambda_function.api: not encrypted with the data key: it uses the AWS managed key aws/lambda, not the data key",
+    ],
+    [
+      "a bound bucket's configuration overridden to SSE-S3",
+      s3BucketEncrypted,
+      (s, k) => k.encryptBucket(new S3Bucket(s, "files", { bucket: "mavik-files" })).addOverride("rule.0.apply_server_side_encryption_by_default.sse_algorithm", "AES256"),
+      'aws_s3_bucket_server_side_encryption_configuration.files: not encrypted with the data key: its algorithm is "AES256", not "aws:kms"',
+    ],
+    [
+      "a secret given a replica by override",
+      secretCmk,
+      (s, k) => k.encryptSecret(new SecretsmanagerSecret(s, "db", { name: "mavik/db" })).addOverride("replica", [{ region: "eu-west-1" }]),
+      "aws_secretsmanager_secret.db: not encrypted with the data key: its replicas (eu-west-1)",
+    ],
+  ])("%s", (_name, rule, build, start) => {
+    const out = findings(rule, build).map((f) => f.message);
+    expect(out).toHaveLength(1);
+    expect(out[0].startsWith(start)).toBe(true);
+  });
+});
+
 describe("rule secret-cmk (CKV_AWS_149)", () => {
   const secret = (s: TerraformStack, kmsKeyId?: string) => new SecretsmanagerSecret(s, "db", { name: "mavik/db", kmsKeyId });
   test("compliant: bound with encryptSecret", () => {

@@ -47,6 +47,18 @@ export function resolveString(scope: IConstruct, value: string | undefined): str
   return String(Tokenization.resolve(value, { scope: TerraformStack.of(scope), resolver }));
 }
 
+/**
+ * A resource's arguments as Terraform will read them: overrides (`addOverride`, escape hatches)
+ * applied, names in Terraform's snake_case; references still tokens (see {@link resolveString}). What a rule must judge, since a
+ * construct's typed inputs do not see an override.
+ */
+export function effectiveAttributes(resource: TerraformResource): Record<string, any> {
+  // Unresolved: a string that holds a reference is resolved where it is read (resolveString),
+  // which costs far less than resolving every argument of every resource.
+  const json = resource.toTerraform() as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  return Object.values(Object.values(json.resource)[0])[0];
+}
+
 /** A reference in cdktf's HCL rendering; `string` for literal values. */
 const hcl = (value: string, storageClassType: "reference" | "string") => ({ value, type: "simple", storageClassType });
 

@@ -1,19 +1,20 @@
-import { DynamodbTable } from "../../platform";
+import { DynamodbTable, effectiveAttributes } from "../../platform";
 import { Rule } from "../finding";
-import { EncryptionSubject, keyProblem, ofType, replicaProblem, unencrypted } from "./subject";
+import { EncryptionSubject, first, keyProblem, list, ofType, replicaProblem, unencrypted } from "./subject";
 
-/** DynamoDB tables use the data key (checkov CKV_AWS_119 for this key). */
+/** DynamoDB tables use the data key (checkov CKV_AWS_119 for this key), overrides included. */
 export const dynamodbTableCmk: Rule<EncryptionSubject> = {
   id: "dynamodb-table-cmk",
   severity: "error",
   description: "Every DynamoDB table is encrypted at rest with the data key's ARN (CKV_AWS_119).",
   check(subject) {
     return ofType(subject, DynamodbTable).flatMap((table) => {
-      const sse = table.serverSideEncryptionInput;
-      const enabled = sse !== undefined && (sse.enabled === true || (sse.enabled as unknown) === "true");
-      const problem = !enabled ? "it uses the AWS owned key (server_side_encryption is off)" : keyProblem(sse.kmsKeyArn, subject, "aws/dynamodb");
+      const args = effectiveAttributes(table);
+      const sse = first(args.server_side_encryption);
+      const enabled = sse !== undefined && (sse.enabled === true || sse.enabled === "true");
+      const problem = !enabled ? "it uses the AWS owned key (server_side_encryption is off)" : keyProblem(sse.kms_key_arn, subject, "aws/dynamodb");
       if (problem) return [unencrypted(this.id, table, problem, "dataKey.encryptTable(table)")];
-      const replicas = replicaProblem((Array.isArray(table.replicaInput) ? table.replicaInput : []).map((r) => r.regionName));
+      const replicas = replicaProblem(list(args.replica).map((r) => String(r.region_name)));
       return replicas ? [unencrypted(this.id, table, replicas, "keep the table in the key's region without replica blocks")] : [];
     });
   },

@@ -1,15 +1,15 @@
-import { LambdaFunction } from "../../platform";
+import { effectiveAttributes, LambdaFunction } from "../../platform";
 import { Rule } from "../finding";
 import { EncryptionSubject, keyProblem, ofType, unencrypted } from "./subject";
 
-/** Lambda environment variables use the data key (checkov CKV_AWS_173 for this key). */
+/** Lambda environment variables use the data key (checkov CKV_AWS_173 for this key), overrides included. */
 export const lambdaEnvCmk: Rule<EncryptionSubject> = {
   id: "lambda-env-cmk",
   severity: "error",
   description: "Every Lambda function encrypts its environment variables with the data key (CKV_AWS_173).",
   check(subject) {
     return ofType(subject, LambdaFunction).flatMap((fn) => {
-      const problem = keyProblem(fn.kmsKeyArnInput, subject, "aws/lambda");
+      const problem = keyProblem(effectiveAttributes(fn).kms_key_arn, subject, "aws/lambda");
       return problem ? [unencrypted(this.id, fn, problem, "dataKey.encryptFunction(fn)")] : [];
     });
   },

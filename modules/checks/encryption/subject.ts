@@ -56,8 +56,8 @@ export function ofType<T extends TerraformResource>(subject: EncryptionSubject, 
  * Why a key reference is not the data key's ARN, or undefined when it is. `managed` names the
  * AWS managed key the service falls back to.
  */
-export function keyProblem(raw: string | undefined, subject: EncryptionSubject, managed: string): string | undefined {
-  const value = resolveString(subject.scope, raw);
+export function keyProblem(raw: unknown, subject: EncryptionSubject, managed: string): string | undefined {
+  const value = typeof raw === "string" ? resolveString(subject.scope, raw) : raw === undefined || raw === null ? undefined : JSON.stringify(raw);
   if (value === subject.keyArn) return undefined;
   if (value === undefined || value === "") return `it uses the AWS managed key ${managed}, not the data key`;
   if (subject.aliasArn !== undefined && value === subject.aliasArn) return "it names the alias ARN where the key ARN is required (a plan diff on every run)";
@@ -78,6 +78,17 @@ export function keyProblem(raw: string | undefined, subject: EncryptionSubject, 
 export function replicaProblem(regions: readonly string[]): string | undefined {
   if (regions.length === 0) return undefined;
   return `its replicas (${regions.join(", ")}) are encrypted with keys of their own regions, never the data key (a KMS key serves one region)`;
+}
+
+/** A block as Terraform JSON holds it: one object, or a list of them (its first). */
+export function first(block: unknown): Record<string, any> | undefined {
+  const value = Array.isArray(block) ? block[0] : block;
+  return typeof value === "object" && value !== null ? (value as Record<string, any>) : undefined;
+}
+
+/** A repeated block as a list (none when absent). */
+export function list(block: unknown): Record<string, any>[] {
+  return (Array.isArray(block) ? block : block === undefined || block === null ? [] : [block]).filter((b): b is Record<string, any> => typeof b === "object" && b !== null);
 }
 
 /** One finding for a resource that is not encrypted with the data key. */
