@@ -189,7 +189,10 @@ export function policyDrift(expected: PolicyDocument, live: PolicyDocument): str
   if (e.Id !== l.Id) drift.push(`Id is ${JSON.stringify(l.Id)}, expected ${JSON.stringify(e.Id)}`);
   const liveBySid = new Map(l.Statement.map((s) => [s.Sid, s]));
   const expectedSids = new Set(e.Statement.map((s) => s.Sid));
-  for (const statement of e.Statement) {
+  // Reported in the synthesized policy's order (the canonical form sorts statements).
+  const order = expected.Statement.map((s) => s.Sid ?? "");
+  const inOrder = [...e.Statement].sort((a, b) => order.indexOf(a.Sid) - order.indexOf(b.Sid));
+  for (const statement of inOrder) {
     const other = liveBySid.get(statement.Sid);
     if (other === undefined) {
       drift.push(`statement ${JSON.stringify(statement.Sid)} is missing`);
@@ -200,7 +203,8 @@ export function policyDrift(expected: PolicyDocument, live: PolicyDocument): str
     const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
     if (fields.length) drift.push(`statement ${JSON.stringify(statement.Sid)} differs in ${fields.join(", ")}`);
   }
-  for (const statement of l.Statement) {
+  const liveOrder = live.Statement.map((s) => s.Sid ?? "");
+  for (const statement of [...l.Statement].sort((a, b) => liveOrder.indexOf(a.Sid) - liveOrder.indexOf(b.Sid))) {
     if (!expectedSids.has(statement.Sid)) drift.push(`statement ${JSON.stringify(statement.Sid)} is not in the synthesized policy`);
   }
   return drift;

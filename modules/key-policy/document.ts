@@ -112,8 +112,9 @@ export function principalEntries(p: PolicyPrincipal, partition: string): [string
  * - `"Principal": "*"` is `{ "AWS": "*" }`, and an AWS principal given as a bare account id is
  *   that account's root ARN (IAM's policy grammar: the two forms are the same principal);
  * - condition values are strings (`true` and `"true"`, `5` and `"5"` are read alike).
- * Statement order, Sid, Id, `NotPrincipal`, `NotResource` and any field this type does not name
- * are kept, so nothing that could change a decision is dropped.
+ * - statements are sorted (IAM evaluates every one; their order decides nothing).
+ * Sid, Id, `NotPrincipal`, `NotResource` and any field this type does not name are kept, so
+ * nothing that could change a decision is dropped.
  */
 export function normalizePolicy(document: PolicyDocument): unknown {
   const partition = partitionOfPolicy(document);
@@ -155,7 +156,9 @@ export function normalizePolicy(document: PolicyDocument): unknown {
                 ]),
             ),
       ...Object.fromEntries(Object.entries(s).filter(([k]) => !NAMED.has(k))),
-    })),
+    }))
+      // Statement order carries no meaning either: IAM evaluates every statement.
+      .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0)),
   };
 }
 
