@@ -6,6 +6,7 @@ import {
   knownActions,
   lockout,
   policyGrammar,
+  resourceThisKey,
   PolicyDocument,
   PolicyStatement,
   PolicySubject,
@@ -178,6 +179,22 @@ describe("rule unique-sids", () => {
     expect(findings.map((f) => f.message)).toEqual([
       'policy.Statement[5].Sid: "Allow use of the key" is not allowed. Sids must be unique within a key policy; Statement[2] uses it already.',
     ]);
+  });
+});
+
+describe("rule resource-this-key", () => {
+  const KEY = "arn:aws:kms:us-east-1:167067248318:key/cb424700-0dd0-4dcb-a77d-13af16579270";
+  test("compliant: the seed's \"*\", a wildcard ARN, and the adopted key's own ARN", () => {
+    expect(resourceThisKey.check(on(seed))).toEqual([]);
+    expect(resourceThisKey.check(on(withStatements(stmt({ Resource: "arn:aws:kms:*:167067248318:key/*" }))))).toEqual([]);
+    expect(resourceThisKey.check({ ...on(withStatements(stmt({ Resource: KEY }))), keyArn: KEY })).toEqual([]);
+  });
+  test.each<[string, Partial<PolicyStatement>, string]>([
+    ["another key's ARN", { Resource: "arn:aws:kms:us-east-1:167067248318:key/other" }, 'policy.Statement[5].Resource: "arn:aws:kms:us-east-1:167067248318:key/other" is not this key ("*" is, in a key policy), so the statement never applies. Write "*".'],
+    ['NotResource "*"', { Resource: undefined, NotResource: "*" }, 'policy.Statement[5].NotResource: "*" excludes this key, so the statement never applies.'],
+  ])("a warning: %s", (_name, over, message) => {
+    const statement = Object.fromEntries(Object.entries(stmt(over)).filter(([, v]) => v !== undefined)) as PolicyStatement;
+    expect(resourceThisKey.check(on(withStatements(statement))).map((f) => [f.severity, f.message])).toEqual([["warning", message]]);
   });
 });
 

@@ -202,6 +202,14 @@ describe("values are checked by the constructs when the app is built, each error
     ]);
   });
 
+  test("an added statement for another key: a warning naming the added statement, since it never applies", () => {
+    const other = "arn:aws:kms:us-east-1:167067248318:key/0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6";
+    const { warnings } = buildApp({ configFile: configWith((e) => (e.additionalStatements = [statement({ Resource: other })])), outdir: dir });
+    expect(warnings).toEqual([
+      `environments[0] (prod): additionalStatements[0] (policy.Statement[5]).Resource: "${other}" is not this key ("*" is, in a key policy), so the statement never applies. Write "*".`,
+    ]);
+  });
+
   test("the regions come from the AWS SDK's endpoint data: every partition's, the partition from it too", () => {
     const { REGIONS_BY_PARTITION } = require("../modules/common/aws-names.generated");
     expect(Object.keys(REGIONS_BY_PARTITION)).toEqual(expect.arrayContaining(["aws", "aws-cn", "aws-us-gov"]));

@@ -71,6 +71,7 @@ export {
   lockout,
   policyGrammar,
   policySize,
+  resourceThisKey,
   rotation,
   servicePrincipalSource,
   uniqueSids,

@@ -11,12 +11,17 @@ export function inEnvironment<T>(label: string, environment: EnvironmentConfig |
     return build();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    const base = environment === undefined ? undefined : roleStatementCount(environment);
-    const named = e.message.replace(/policy\.Statement\[(\d+)\]/g, (whole, n: string) =>
-      base !== undefined && Number(n) >= base ? `additionalStatements[${Number(n) - base}] (${whole})` : whole,
-    );
+    const named = namingAddedStatements(e.message, environment);
     throw new ConfigError(named.split("\n").map((line) => `${label}: ${line}`).join("\n"));
   }
+}
+
+/** A message with each `policy.Statement[n]` that is one of the environment's additional statements named as such. */
+export function namingAddedStatements(message: string, environment: EnvironmentConfig | undefined): string {
+  const base = environment === undefined ? undefined : roleStatementCount(environment);
+  return message.replace(/policy\.Statement\[(\d+)\]/g, (whole, n: string) =>
+    base !== undefined && Number(n) >= base ? `additionalStatements[${Number(n) - base}] (${whole})` : whole,
+  );
 }
 
 /** How many statements the environment's roles write before its additional ones. */

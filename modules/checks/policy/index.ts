@@ -6,6 +6,7 @@ import { knownServices } from "./known-services";
 import { lockout } from "./lockout";
 import { policyGrammar } from "./policy-grammar";
 import { policySize } from "./policy-size";
+import { resourceThisKey } from "./resource-this-key";
 import { rotation } from "./rotation";
 import { servicePrincipalSource } from "./service-principal-source";
 import { PolicySubject } from "./subject";
@@ -20,6 +21,7 @@ export {
   lockout,
   policyGrammar,
   policySize,
+  resourceThisKey,
   rotation,
   servicePrincipalSource,
   uniqueSids,
@@ -35,6 +37,7 @@ export const POLICY_RULES: readonly Rule<PolicySubject>[] = [
   servicePrincipalSource,
   knownActions,
   knownServices,
+  resourceThisKey,
   adminSelfGrant,
   wildcardPrincipal,
   uniqueSids,
