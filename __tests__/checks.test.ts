@@ -6,6 +6,7 @@ import {
   knownActions,
   lockout,
   policyGrammar,
+  knownConditionKeys,
   resourceThisKey,
   PolicyDocument,
   PolicyStatement,
@@ -179,6 +180,36 @@ describe("rule unique-sids", () => {
     expect(findings.map((f) => f.message)).toEqual([
       'policy.Statement[5].Sid: "Allow use of the key" is not allowed. Sids must be unique within a key policy; Statement[2] uses it already.',
     ]);
+  });
+});
+
+describe("rule known-condition-keys", () => {
+  test("compliant: the seed's keys and every key the 83 policies of the corpus test", () => {
+    expect(knownConditionKeys.check(on(seed))).toEqual([]);
+    expect(CORPUS.flatMap((c) => knownConditionKeys.check(on(c.policy)))).toEqual([]);
+  });
+  test.each<[string, Partial<PolicyStatement>, string]>([
+    [
+      "a typo in a Deny's negated key: it always holds, so the Deny closes the key",
+      { Effect: "Deny", Principal: "*", Action: "kms:*", Condition: { StringNotEquals: { "aws:PrincpalArn": "arn:aws:iam::167067248318:role/Admin" } } },
+      'policy.Statement[5].Condition.StringNotEquals: "aws:PrincpalArn" is no condition key a KMS request carries (AWS\'s global keys and KMS\'s own); did you mean "aws:principalarn"? Every request sees it absent, so the condition always holds.',
+    ],
+    [
+      "a typo in an Allow's key: it never holds",
+      { Condition: { StringEquals: { "kms:ViaServce": "s3.us-east-1.amazonaws.com" } } },
+      'policy.Statement[5].Condition.StringEquals: "kms:ViaServce" is no condition key a KMS request carries (AWS\'s global keys and KMS\'s own); did you mean "kms:viaservice"? Every request sees it absent, so the condition never holds.',
+    ],
+    [
+      "another service's key",
+      { Condition: { StringLike: { "s3:prefix": "home/" } } },
+      'policy.Statement[5].Condition.StringLike: "s3:prefix" is no condition key a KMS request carries (AWS\'s global keys and KMS\'s own). Every request sees it absent, so the condition never holds.',
+    ],
+  ])("a warning: %s", (_name, over, message) => {
+    expect(knownConditionKeys.check(on(withStatements(stmt(over)))).map((f) => [f.severity, f.message])).toEqual([["warning", message]]);
+  });
+  test("keyed keys (a tag, an encryption context key) are known by their prefix", () => {
+    const statement = stmt({ Condition: { StringEquals: { "aws:PrincipalTag/team": "data", "kms:EncryptionContext:Project": "ssot", "aws:ResourceTag/env": "prod" } } });
+    expect(knownConditionKeys.check(on(withStatements(statement)))).toEqual([]);
   });
 });
 

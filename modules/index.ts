@@ -67,6 +67,7 @@ export {
   checkPolicy,
   keyFacts,
   knownActions,
+  knownConditionKeys,
   knownServices,
   lockout,
   policyGrammar,

@@ -2,6 +2,7 @@ import { Finding, Rule } from "../finding";
 import { adminSelfGrant } from "./admin-self-grant";
 import { administratorsListed } from "./administrators-listed";
 import { knownActions } from "./known-actions";
+import { knownConditionKeys } from "./known-condition-keys";
 import { knownServices } from "./known-services";
 import { lockout } from "./lockout";
 import { policyGrammar } from "./policy-grammar";
@@ -17,6 +18,7 @@ export {
   adminSelfGrant,
   administratorsListed,
   knownActions,
+  knownConditionKeys,
   knownServices,
   lockout,
   policyGrammar,
@@ -37,6 +39,7 @@ export const POLICY_RULES: readonly Rule<PolicySubject>[] = [
   servicePrincipalSource,
   knownActions,
   knownServices,
+  knownConditionKeys,
   resourceThisKey,
   adminSelfGrant,
   wildcardPrincipal,
