@@ -200,6 +200,11 @@ describe("rule known-condition-keys", () => {
       'policy.Statement[5].Condition.StringEquals: "kms:ViaServce" is no condition key a KMS request carries (AWS\'s global keys and KMS\'s own); did you mean "kms:viaservice"? Every request sees it absent, so the condition never holds.',
     ],
     [
+      "a Null test that it is absent: it always holds",
+      { Condition: { Null: { "aws:SourceVpcee": "true" } } },
+      'policy.Statement[5].Condition.Null: "aws:SourceVpcee" is no condition key a KMS request carries (AWS\'s global keys and KMS\'s own); did you mean "aws:sourcevpce"? Every request sees it absent, so the condition always holds.',
+    ],
+    [
       "another service's key",
       { Condition: { StringLike: { "s3:prefix": "home/" } } },
       'policy.Statement[5].Condition.StringLike: "s3:prefix" is no condition key a KMS request carries (AWS\'s global keys and KMS\'s own). Every request sees it absent, so the condition never holds.',

@@ -75,16 +75,4 @@ function render() {
 
 module.exports = { render, OUT };
 
-if (require.main === module) {
-  const text = render();
-  if (process.argv.includes("--check")) {
-    const current = fs.existsSync(OUT) ? fs.readFileSync(OUT, "utf8") : "";
-    if (current !== text) {
-      process.stderr.write(`${path.relative(process.cwd(), OUT)} differs from the installed data: run npm run generate\n`);
-      process.exit(1);
-    }
-  } else {
-    fs.writeFileSync(OUT, text);
-    console.log(`wrote ${path.relative(process.cwd(), OUT)}`);
-  }
-}
+if (require.main === module) require("./generated-file").writeOrCheck(OUT, render);

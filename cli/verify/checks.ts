@@ -167,10 +167,15 @@ async function checkAlias(clients: Clients, alias: string, expected: ExpectedKey
   }
 }
 
+/** The key's live policy (GetKeyPolicy), read as IAM's grammar allows it to be written. */
+export async function liveKeyPolicy(clients: Clients, keyId: string, signal?: AbortSignal): Promise<PolicyDocument> {
+  const r = await send<GetKeyPolicyCommandOutput>(clients.kms, new C.GetKeyPolicyCommand.command({ KeyId: keyId, PolicyName: "default" }), signal);
+  return readPolicy(r.Policy ?? "");
+}
+
 async function checkPolicy(clients: Clients, keyId: string, env: EnvironmentConfig, signal?: AbortSignal): Promise<CheckResult> {
   try {
-    const r = await send<GetKeyPolicyCommandOutput>(clients.kms, new C.GetKeyPolicyCommand.command({ KeyId: keyId, PolicyName: "default" }), signal);
-    const live = readPolicy(r.Policy ?? "");
+    const live = await liveKeyPolicy(clients, keyId, signal);
     const expected = composeKeyPolicy({ ...env, partition: partitionOf(env.region) }).document;
     const drift = policyDrift(expected, live);
     return drift.length === 0

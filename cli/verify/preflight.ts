@@ -14,13 +14,14 @@
  * - lockout: the caller keeps kms:PutKeyPolicy after the change (AWS's lockout safety check).
  */
 import { DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
-import { ListAliasesCommandOutput, GetKeyPolicyCommandOutput } from "@aws-sdk/client-kms";
+import { ListAliasesCommandOutput } from "@aws-sdk/client-kms";
 import { GetBucketVersioningCommandOutput, GetPublicAccessBlockCommandOutput } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
 import { environmentStack, EnvironmentConfig } from "../../app";
-import { awsPrincipals, DEFAULT_ALIAS, lockout, partitionOf, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
+import { awsPrincipals, DEFAULT_ALIAS, lockout, partitionOf, PolicyDocument, stateKey } from "../../modules/index";
 import { statementDiff } from "../review/diff";
 import { Clients, READ_ONLY_COMMANDS as C, send } from "./commands";
+import { liveKeyPolicy } from "./checks";
 import { cannotCheck, CheckResult } from "./outcome";
 
 export interface PreflightOptions {
@@ -149,8 +150,7 @@ async function checkAliasFree(clients: Clients, env: EnvironmentConfig, signal?:
 
 async function checkExistingPolicy(clients: Clients, keyId: string, policy: PolicyDocument, signal?: AbortSignal): Promise<CheckResult> {
   try {
-    const r = await send<GetKeyPolicyCommandOutput>(clients.kms, new C.GetKeyPolicyCommand.command({ KeyId: keyId, PolicyName: "default" }), signal);
-    const live = readPolicy(r.Policy ?? "");
+    const live = await liveKeyPolicy(clients, keyId, signal);
     const changes = statementDiff(live, policy);
     if (changes.length === 0) return { check: "existing-key-policy", target: keyId, status: "pass", reason: "the deploy leaves the live policy as it is" };
     const lines = changes.map((c) => `${c.kind} “${c.sid}”${c.details.length ? `: ${c.details.join("; ")}` : ""}`);

@@ -1,6 +1,8 @@
 import { CONDITION_KEY_PREFIXES, CONDITION_KEYS } from "../../common/aws-names.generated";
 import { closestOf } from "../../common/validate";
-import { conditionValues, ConditionValue, OneOrMany } from "../../key-policy/document";
+import { evaluateOperator } from "../../access/conditions";
+import { RequestContext } from "../../access/context";
+import { ConditionValue, OneOrMany } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
 import { PolicySubject } from "./subject";
 
@@ -42,8 +44,8 @@ export const knownConditionKeys: Rule<PolicySubject> = {
   },
 };
 
-/** Whether a condition holds when its key is absent (the IAM reference's rules for a missing key). */
-function holdsWhenAbsent(operator: string, values: unknown): boolean {
-  if (operator === "Null") return conditionValues(values as OneOrMany<ConditionValue>).some((v) => v.toLowerCase() === "true");
-  return operator.startsWith("ForAllValues:") || operator.endsWith("IfExists") || /^(ForAnyValue:)?(StringNot|ArnNot|NotIp)/.test(operator);
+/** Whether a condition holds when its key is absent, as the evaluator decides it (the IAM reference's rules). */
+function holdsWhenAbsent(operator: string, values: OneOrMany<ConditionValue>): boolean {
+  const truth = evaluateOperator(operator, { absent: values }, new RequestContext({}, true));
+  return truth.known && truth.value;
 }
