@@ -1,8 +1,9 @@
 /**
  * Once per test run, before any worker starts; workers inherit the environment set here.
  *
- * - Every temp file of the run goes under one directory (TMPDIR), which global-teardown.ts
- *   removes; it also fails the run if anything new is left in the system temp directory.
+ * - Every temp file of the run goes under its own root (TMPDIR, inherited by workers and the
+ *   processes they start), which global-teardown.ts removes. Other runs on the machine have
+ *   roots of their own beside it; none looks at another's.
  * - One Terraform CLI config serves every Terraform test of the run (see terraform-cli.ts).
  * - The AWS SDK's Node-version notice is off, as verify turns it off (README, "Node version").
  */
@@ -12,16 +13,16 @@ import * as path from "path";
 import { prepareTerraform } from "./terraform-cli";
 
 export interface RunState {
-  readonly systemTmp: string;
+  /** This run's temporary root. */
   readonly runDir: string;
-  readonly before: string[];
+  /** TMPDIR as it was before the run. */
   readonly tmpdir: string | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
   const systemTmp = os.tmpdir();
   const runDir = fs.mkdtempSync(path.join(systemTmp, "mavik-test-run-"));
-  const state: RunState = { systemTmp, runDir, before: fs.readdirSync(systemTmp), tmpdir: process.env.TMPDIR };
+  const state: RunState = { runDir, tmpdir: process.env.TMPDIR };
   (globalThis as { __MAVIK_TEST_RUN__?: RunState }).__MAVIK_TEST_RUN__ = state;
   process.env.TMPDIR = runDir;
   const cliConfig = prepareTerraform(path.join(runDir, "terraform"));
