@@ -2,7 +2,7 @@
 /**
  * Runs one of the app's entry points as fast as a whole process can:
  *
- *   node scripts/run.js <main|review|comment|audit-issue|verify|bench> [args...]
+ *   node scripts/run.js <main|review|comment|audit-issue|verify|bench|plan|bootstrap|deploy> [args...]
  *
  * The entry is bundled with esbuild (transpile only, cdktf and the provider classes included)
  * into dist/bundle/<name>.js, and the bundle runs in this process. The bundle is rebuilt only
@@ -21,7 +21,17 @@ const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
 const OUTDIR = path.join(ROOT, "dist", "bundle");
-const ENTRIES = { main: "main.ts", review: "cli/review.ts", comment: "cli/comment.ts", "audit-issue": "cli/audit-issue.ts", verify: "cli/verify.ts", bench: "bench/bench.ts" };
+const ENTRIES = {
+  main: "main.ts",
+  review: "cli/review.ts",
+  comment: "cli/comment.ts",
+  "audit-issue": "cli/audit-issue.ts",
+  verify: "cli/verify.ts",
+  bench: "bench/bench.ts",
+  plan: "cli/plan.ts",
+  bootstrap: "cli/bootstrap.ts",
+  deploy: "cli/deploy.ts",
+};
 /** Inputs esbuild does not list but the bundle depends on. */
 const ALWAYS = [__filename, path.join(ROOT, "tsconfig.json")];
 

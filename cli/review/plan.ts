@@ -126,7 +126,34 @@ function checkIdentity(plan: Plan, where: string, environment: EnvironmentConfig
   }
 }
 
-/** The change Terraform plans for one address, if any. */
+/**
+ * The output an offline plan carries (`npm run plan -- --offline`, cli/plan.ts): the import blocks
+ * it left out. A plan made with credentials never has it.
+ */
+export const OFFLINE_OUTPUT = "mavik_offline_plan";
+
+/** What an offline plan left out (its import blocks), or undefined for a plan made with credentials. */
+export function offlinePlanOf(plan: Plan): { adopts: { address: string; id: string }[] } | undefined {
+  const value = plan.planned_values.outputs?.[OFFLINE_OUTPUT]?.value as { adopts?: { address: string; id: string }[] } | undefined;
+  return value === undefined ? undefined : { adopts: value.adopts ?? [] };
+}
+
+const ADOPTED: Readonly<Record<string, string>> = {
+  aws_kms_key: "key",
+  aws_kms_alias: "alias",
+  aws_iam_openid_connect_provider: "OIDC provider",
+  aws_dynamodb_table: "table",
+  aws_secretsmanager_secret: "secret",
+  aws_lambda_function: "function",
+  aws_s3_bucket: "bucket",
+};
+
+/** How an offline plan names an import block it left out: `adopts key cb42… (not checked offline)`. */
+export function adoptionText(address: string, id: string): string {
+  const type = address.split(".")[0];
+  return `adopts ${ADOPTED[type] ?? type} ${id} (not checked offline)`;
+}
+
 /** The change of the current object at `address` (a deposed one, left by create_before_destroy, is not it). */
 export function changeOf(plan: Plan, address: string): ResourceChange | undefined {
   return (plan.resource_changes ?? []).find((rc) => rc.address === address && rc.deposed === undefined);
