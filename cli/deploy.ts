@@ -194,6 +194,11 @@ function savedPlan(environment: EnvironmentConfig, plans: string): Plan {
   const name = environment.name;
   const file = (ext: string) => path.join(plans, `${name}.${ext}`);
   const missing = ["tfplan", "json", "digest.json"].filter((ext) => !fs.existsSync(file(ext)));
+  if (missing.length > 0 && fs.existsSync(file("log"))) {
+    const tail = fs.readFileSync(file("log"), "utf8").trimEnd().split("\n").slice(-40);
+    const refusedByTerraform = /Instance cannot be destroyed/.test(tail.join("\n")) ? " Terraform refused it (lifecycle.prevent_destroy: the plan would destroy or replace a key)." : "";
+    throw new Refused(`terraform plan failed.${refusedByTerraform}`, [["<details><summary>terraform plan (its last 40 lines)</summary>", "", "```text", ...tail, "```", "", "</details>"].join("\n")]);
+  }
   if (missing.length > 0) throw new Refused(`there is no saved plan to apply (${missing.map(file).join(", ")} missing): run npm run plan -- --env ${name} first.`);
   const hash = (f: string) => createHash("sha256").update(fs.readFileSync(f)).digest("hex");
   let digest: { tfplan?: string; json?: string };

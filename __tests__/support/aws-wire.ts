@@ -12,7 +12,8 @@
  *
  * Shapes: the AWS API references of DescribeKey, GetKeyRotationStatus, ListAliases, GetKeyPolicy,
  * DescribeSecret, LookupEvents, DescribeTable, GetFunctionConfiguration, GetBucketEncryption,
- * GetBucketVersioning, GetPublicAccessBlock, GetObject, GetCallerIdentity, GetUser and GetRole.
+ * GetBucketVersioning, GetPublicAccessBlock, GetObject, GetCallerIdentity, GetUser and GetRole;
+ * and UpdateKeyDescription, the one write a deploy of the seed's key makes.
  * Signatures are not checked.
  */
 import { createHash } from "crypto";
@@ -27,6 +28,8 @@ export interface WireKey {
   manager?: "CUSTOMER" | "AWS";
   rotation?: { enabled: boolean; periodInDays?: number };
   policy?: string;
+  /** @default "" (a key made in the console without one) */
+  description?: string;
 }
 
 export interface WireBucket {
@@ -228,7 +231,7 @@ export class AwsWire {
               Arn: arnOfKey(k.id),
               CreationDate: 1740787200,
               Enabled: (k.state ?? "Enabled") === "Enabled",
-              Description: "",
+              Description: k.description ?? "",
               KeyUsage: k.usage ?? "ENCRYPT_DECRYPT",
               KeyState: k.state ?? "Enabled",
               Origin: "AWS_KMS",
@@ -269,6 +272,11 @@ export class AwsWire {
       case "kms.ListResourceTags": {
         findKey(input.KeyId);
         return { json: { Tags: [], Truncated: false } };
+      }
+      // The one write the deploy test's adoption makes: the console key's empty description set.
+      case "kms.UpdateKeyDescription": {
+        findKey(input.KeyId).description = String(input.Description ?? "");
+        return { json: {} };
       }
       case "kms.GetKeyPolicy": {
         const k = findKey(input.KeyId);
