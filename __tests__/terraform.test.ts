@@ -6,12 +6,15 @@
  * one `plan` and one `show` cover every environment; a second root holds every key in state
  * for the refusals (`prevent_destroy`). Same assertions per environment, a fifth of the CPU.
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { alarmsStatement, buildKeyPolicy, eventsStatement, normalizePolicy, partitionOf } from "../modules/index";
 import { loadEnvironments } from "../app";
 import { build as adoptExisting } from "../examples/adopt-existing/main";
 import { build as minimalKey } from "../examples/minimal-key/main";
 import { build as severalEnvironments } from "../examples/several-environments/main";
+import { buildBootstrapApp } from "../cli/bootstrap";
 import { MULTI_CONFIG, REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp, synthExample } from "./support/synth";
 import {
   keyStateResource,
@@ -47,6 +50,18 @@ const EXAMPLE_STACKS = Object.entries({ "minimal-key": minimalKey, "several-envi
   ([example, build]) => Object.entries(synthExample(build)).map(([stack, json]) => ({ id: `example-${example}-${stack}`, example, stack: json })),
 );
 
+/** Every account's bootstrap, of the shipped file and of the two-account fixture (bootstrap.test.ts checks what they synthesize). */
+const BOOTSTRAP_STACKS = [SHIPPED_CONFIG, path.join(REPO, "__tests__", "fixtures", "environments.bootstrap.json")].flatMap((configFile, i) => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-bootstrap-tf-"));
+  const { app, stacks } = buildBootstrapApp({ configFile, outdir });
+  app.synth();
+  return stacks.map((s) => ({
+    id: `bootstrap${i}-${s.account.accountId}`,
+    account: s.account,
+    stack: JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s.account.stackName, "cdk.tf.json"), "utf8")),
+  }));
+});
+
 /** Terraform wraps its messages at 78 columns when not on a terminal. */
 const oneLine = (text: string) => text.replace(/\s+/g, " ");
 
@@ -65,6 +80,7 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     const planned = sandbox.combined("all", [
       ...CASES.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
       ...EXAMPLE_STACKS.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
+      ...BOOTSTRAP_STACKS.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
       { id: "adopt", config: offlineCopy(seed.stack), state: [keyStateResource()] },
     ]);
     const refusals = sandbox.combined("refusals", [
@@ -194,6 +210,32 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     expect(values["aws_cloudwatch_dashboard.mavik_data_key_dashboard"].dashboard_name).toBe("mavik-data-key-audited");
     expect(values["aws_cloudwatch_metric_alarm.mavik_data_key_decrypt"]).toMatchObject({ threshold: 5000, period: 900, namespace: "Mavik/DataKey/mavik-data-key-audited", metric_name: "Decrypt" });
     expect(values["aws_cloudwatch_log_metric_filter.mavik_data_key_decrypt"]).toMatchObject({ log_group_name: "aws-cloudtrail-logs-167067248318-mgmt" });
+  });
+
+  describe.each(BOOTSTRAP_STACKS)("the bootstrap of every account plans with the real provider: $id", ({ id, account, stack }) => {
+    test("terraform validate accepts it, with no warning", () => {
+      expect(validation.diagnostics.filter((d) => d.range?.filename.startsWith(`${id}/`))).toEqual([]);
+    });
+
+    test("terraform plan creates the bucket and its settings, the lock tables, the OIDC provider, and each role with the policies synthesized", () => {
+      const { values, changes } = moduleView(plan, id);
+      // The import of an existing OIDC provider is left out offline: it plans as new here.
+      expect(changes.every((c) => c.change.actions.join() === "create")).toBe(true);
+      const expected = [
+        ...["aws_s3_bucket", "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy"].map((t) => `${t}.${account.bucket}`),
+        ...(account.noncurrentVersionExpirationDays ? [`aws_s3_bucket_lifecycle_configuration.${account.bucket}`] : []),
+        ...account.lockTables.map((t) => `aws_dynamodb_table.${t}`),
+        "aws_iam_openid_connect_provider.github_actions",
+        ...account.roles.flatMap((r) => [`aws_iam_role.${r.name}`, `aws_iam_role_policy.${r.name}`]),
+      ];
+      expect(changes.map((c) => c.address).sort()).toEqual(expected.sort());
+      expect(values[`aws_s3_bucket_versioning.${account.bucket}`].versioning_configuration).toEqual([expect.objectContaining({ status: "Enabled" })]);
+      for (const role of account.roles) {
+        // The provider reads the policies as IAM will hold them: as synthesized, by meaning.
+        expect(JSON.parse(values[`aws_iam_role.${role.name}`].assume_role_policy as string)).toEqual(JSON.parse(stack.resource.aws_iam_role[role.name].assume_role_policy));
+        expect(JSON.parse(values[`aws_iam_role_policy.${role.name}`].policy as string)).toEqual(JSON.parse(stack.resource.aws_iam_role_policy[role.name].policy));
+      }
+    });
   });
 
   describe("the seed's environment", () => {

@@ -52,9 +52,10 @@ describe("the pull-request workflow, as GitHub's parser reads it", () => {
     expect(review.needs.map((n: any) => n.value)).toEqual(["environments"]);
     const strategy = Object.fromEntries(review.strategy.map.map((e: any) => [e.key.value, e.value]));
     expect(strategy["fail-fast"].value).toBe(false);
-    expect(strategy.matrix.map.map((e: any) => [e.key.value, e.value.expr])).toEqual([["environment", "fromJSON(needs.environments.outputs.names)"]]);
+    // Each entry an environment with its account, region and roles (deploy-workflow.test.ts).
+    expect(strategy.matrix.expr).toBe("fromJSON(needs.environments.outputs.matrix)");
     expect(stepsOf(parsed.template, "environments").find((s) => s.id === "list")?.run).toBe(
-      'echo "names=$(npm run --silent review -- --list --base "$BASE")" >> "$GITHUB_OUTPUT"',
+      'echo "matrix=$(npm run --silent plan -- --matrix --base "$BASE")" >> "$GITHUB_OUTPUT"',
     );
   });
 

@@ -24,7 +24,8 @@ const planSchema = z.object({
   planned_values: z.object({ outputs: z.record(z.string(), z.object({ value: z.unknown().optional() }).passthrough()).optional() }).passthrough(),
   configuration: z
     .object({
-      provider_config: z.record(z.string(), z.object({ expressions: z.record(z.string(), expression).optional() }).passthrough()).optional(),
+      // A provider's nested block (endpoints, assume_role, default_tags) is a list of expression objects.
+      provider_config: z.record(z.string(), z.object({ expressions: z.record(z.string(), z.union([expression, z.array(z.unknown())])).optional() }).passthrough()).optional(),
       root_module: z.object({ outputs: z.record(z.string(), z.object({ expression: expression.optional() }).passthrough()).optional() }).passthrough().optional(),
     })
     .passthrough()
@@ -82,7 +83,7 @@ export function checkPlan(data: unknown, where: string, environment: Environment
  */
 function checkIdentity(plan: Plan, where: string, environment: EnvironmentConfig): void {
   const expected = stackIdentity(environment);
-  const aws = plan.configuration?.provider_config?.aws?.expressions;
+  const aws = plan.configuration?.provider_config?.aws?.expressions as Record<string, { constant_value?: unknown }> | undefined;
   const accounts = aws?.allowed_account_ids?.constant_value;
   if (Array.isArray(accounts) && !accounts.includes(environment.accountId)) {
     throw new PlanInputError(`${where}: the plan is for account ${accounts.join(", ")} (the provider's allowed_account_ids), not ${environment.name}'s ${environment.accountId}.`);
