@@ -380,6 +380,15 @@ describe("permission policies, for every environment of every fixture", () => {
     });
   });
 
+  test("an environment locked with DynamoDB: plan and audit roles read the S3 backend's digest item (a failed read is only Terraform's warning, and a stale state goes unseen)", () => {
+    const staging = loadEnvironments(path.join(REPO, "__tests__", "fixtures", "environments.multi.json")).find((e) => e.name === "staging")!;
+    const digest = { Sid: "TerraformStateDigest", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: "arn:aws:dynamodb:us-east-1:210987654321:table/mavik-terraform-locks" };
+    expect(rolePolicy(staging, "audit").Statement).toContainEqual(digest);
+    expect(rolePolicy(staging, "plan").Statement).toContainEqual(digest);
+    const prod = loadEnvironments(SHIPPED_CONFIG)[0];
+    expect(rolePolicy(prod, "audit").Statement.map((st) => st.Sid)).not.toContain("TerraformStateDigest");
+  });
+
   test("npm run bootstrap -- --policy <env>:<kind> prints the policy for a role of your own", () => {
     let stdout = "";
     const code = runBootstrap(["--policy", "sandbox:audit"], { stdout: (t) => (stdout += t), stderr: () => undefined }, FIXTURE);

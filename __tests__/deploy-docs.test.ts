@@ -83,6 +83,7 @@ describeTerraform("docs/deploy.md, run", () => {
   const ran: Record<string, { command: string; result: RunResult }[]> = {};
   const workspaces: Record<string, string> = {};
   let preflightRefusal: RunResult;
+  let offlineRefusal: RunResult;
   let mirror: string;
 
   const world = (bucketVersioning: "Enabled" | null): World =>
@@ -191,6 +192,8 @@ describeTerraform("docs/deploy.md, run", () => {
           }
           ran[chain].push({ command, result: await run(chain, command) });
         }
+        // Not on the page: what the deploy makes of the offline plan the page just made.
+        if (chain === "offline") offlineRefusal = await run(chain, "npm run deploy -- --env prod");
       }),
     );
   }, 300_000);
@@ -228,6 +231,13 @@ describeTerraform("docs/deploy.md, run", () => {
     expect(preflightRefusal.stderr).toContain("wrote deploy/prod.md: ⛔ Not applied: verify --preflight finds something wrong (exit 1). Nothing was changed.");
     expect(shown).toBe("**⛔ Not applied: verify --preflight finds something wrong (exit 1). Nothing was changed.**");
     expect(preflightRefusal.stdout).not.toContain("Apply complete");
+  });
+
+  test("an offline plan is never applied: the deploy refuses it before anything else", () => {
+    expect(offlineRefusal.code).toBe(1);
+    expect(fs.readFileSync(path.join(workspaces.offline, "deploy", "prod.md"), "utf8")).toContain(
+      "**⛔ Not applied: this is an offline plan (npm run plan -- --offline): it shows what the stack would create, never what to apply. Plan with credentials: npm run plan -- --env prod. Nothing was changed.**",
+    );
   });
 
   test("the offline plan made no call: with a dead proxy and no credentials, it planned, and the review labels it", () => {

@@ -193,6 +193,18 @@ async function deploy(
 function savedPlan(environment: EnvironmentConfig, plans: string): Plan {
   const name = environment.name;
   const file = (ext: string) => path.join(plans, `${name}.${ext}`);
+  // An offline plan's JSON names itself: say so, whatever else is missing.
+  if (fs.existsSync(file("json"))) {
+    let data: unknown;
+    try {
+      data = JSON.parse(fs.readFileSync(file("json"), "utf8"));
+    } catch {
+      data = undefined;
+    }
+    if (data !== undefined && offlinePlanOf(data as Plan) !== undefined) {
+      throw new Refused("this is an offline plan (npm run plan -- --offline): it shows what the stack would create, never what to apply. Plan with credentials: npm run plan -- --env " + name + ".");
+    }
+  }
   const missing = ["tfplan", "json", "digest.json"].filter((ext) => !fs.existsSync(file(ext)));
   if (missing.length > 0 && fs.existsSync(file("log"))) {
     const tail = fs.readFileSync(file("log"), "utf8").trimEnd().split("\n").slice(-40);
@@ -211,7 +223,6 @@ function savedPlan(environment: EnvironmentConfig, plans: string): Plan {
     throw new Refused(`${file("tfplan")} is not the plan ${file("json")} shows (${file("digest.json")} holds other hashes): plan again with npm run plan -- --env ${name}.`);
   }
   const plan = checkPlan(JSON.parse(fs.readFileSync(file("json"), "utf8")), `${file("json")}`, environment);
-  if (offlinePlanOf(plan) !== undefined) throw new Refused("this is an offline plan (npm run plan -- --offline): it shows what the stack would create, never what to apply.");
   return plan;
 }
 

@@ -135,7 +135,7 @@ export const OFFLINE_OUTPUT = "mavik_offline_plan";
 
 /** What an offline plan left out (its import blocks), or undefined for a plan made with credentials. */
 export function offlinePlanOf(plan: Plan): { adopts: { address: string; id: string }[] } | undefined {
-  const value = plan.planned_values.outputs?.[OFFLINE_OUTPUT]?.value as { adopts?: { address: string; id: string }[] } | undefined;
+  const value = plan.planned_values?.outputs?.[OFFLINE_OUTPUT]?.value as { adopts?: { address: string; id: string }[] } | undefined;
   return value === undefined ? undefined : { adopts: value.adopts ?? [] };
 }
 
