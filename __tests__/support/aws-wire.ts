@@ -42,6 +42,8 @@ export interface WireBucket {
   versioning?: "Enabled" | "Suspended" | null;
   publicAccessBlock?: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean } | null;
   objects?: Record<string, string>;
+  /** Operations on the bucket refused with AccessDenied, as a bucket policy denying the caller would. */
+  denied?: string[];
   /** How each object is encrypted (HeadObject's SSE headers); objects not named here are SSE-S3. */
   objectEncryption?: Record<string, { algorithm: string; keyId?: string }>;
 }
@@ -101,7 +103,7 @@ export interface World {
   functions: Record<string, WireFunction>;
   /** Page size of the list APIs of discovery (ListBuckets, ListTables, ListSecrets, ListFunctions, ListSecretVersionIds). */
   listPageSize?: number;
-  /** ListBuckets leaves out each bucket's BucketRegion, as S3 does when no parameter is given (or an emulator does). */
+  /** ListBuckets knows no BucketRegion, neither the filter nor the field, as an older S3-compatible endpoint. */
   listBucketsWithoutRegion?: boolean;
   events: WireEvent[];
   /** LookupEvents page size (AWS's default is 50). */
@@ -141,6 +143,8 @@ interface FaultRule {
   readonly operation?: string;
   readonly fault: Fault;
   remaining: number;
+  /** Matching calls still to let through before the fault applies. */
+  skip: number;
 }
 
 export interface Received {
@@ -195,9 +199,9 @@ export class AwsWire {
     this.received.length = 0;
   }
 
-  /** The next `times` calls of `service` (and `operation`, if given) get `fault`. */
-  inject(service: string, operation: string | undefined, fault: Fault, times = Infinity): void {
-    this.faults.push({ service, operation, fault, remaining: times });
+  /** The next `times` calls of `service` (and `operation`, if given) get `fault`, after the first `after` of them are answered. */
+  inject(service: string, operation: string | undefined, fault: Fault, times = Infinity, after = 0): void {
+    this.faults.push({ service, operation, fault, remaining: times, skip: after });
   }
 
   calls(service: string, operation?: string): Received[] {
@@ -226,7 +230,9 @@ export class AwsWire {
       return;
     }
     this.received.push({ service, region, operation, input });
-    const rule = this.faults.find((f) => f.remaining > 0 && f.service === service && (f.operation === undefined || f.operation === operation));
+    const matching = this.faults.filter((f) => f.remaining > 0 && f.service === service && (f.operation === undefined || f.operation === operation));
+    const rule = matching.find((f) => f.skip === 0);
+    for (const f of matching) if (f.skip > 0) f.skip--;
     if (rule) {
       rule.remaining--;
       if (rule.fault.kind === "stall") return; // Never answers; close() destroys the socket.
@@ -435,7 +441,7 @@ export class AwsWire {
         };
       }
       case "s3.ListBuckets": {
-        const wanted = input.BucketRegion === undefined ? undefined : String(input.BucketRegion);
+        const wanted = input.BucketRegion === undefined || w.listBucketsWithoutRegion ? undefined : String(input.BucketRegion);
         // S3: BucketRegion is only valid at that region's endpoint (ListBuckets API reference).
         if (wanted !== undefined && wanted !== region) throw new WireError(400, "InvalidArgument", "Requests made to a Regional endpoint that is different from the bucket-region parameter are not supported.");
         const names = Object.keys(w.buckets)
@@ -572,6 +578,7 @@ export class AwsWire {
         "x-amz-bucket-region": home,
       });
     }
+    if (bucket.denied?.includes(operation)) throw new WireError(403, "AccessDenied", "Access Denied");
     const ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
     const headers = { "x-amz-bucket-region": home };
     switch (operation) {

@@ -438,13 +438,19 @@ function mergedResources(own: ResourcesConfig, add: { buckets: NonNullable<Resou
 
 /** The first `n` keys of an adopted bucket, and how many are not under the key (HeadObject's SSE headers). */
 async function sampleObjects(clients: Clients, bucket: string, n: number, judge: (actual: string | undefined, none: string) => Reading, signal?: AbortSignal): Promise<ReencryptionCheck> {
-  let keys: string[];
+  // S3 may answer fewer keys than MaxKeys with a continuation token: pages, with the same MaxKeys, until n.
+  const keys: string[] = [];
+  let token: string | undefined;
   try {
-    const out = await send<ListObjectsV2CommandOutput>(clients.s3, new O.ListObjectsV2Command.command({ Bucket: bucket, MaxKeys: n }), signal);
-    keys = (out.Contents ?? []).map((c) => c.Key!).slice(0, n);
+    do {
+      const out = await send<ListObjectsV2CommandOutput>(clients.s3, new O.ListObjectsV2Command.command({ Bucket: bucket, MaxKeys: n, ContinuationToken: token }), signal);
+      keys.push(...(out.Contents ?? []).map((c) => c.Key!));
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token !== undefined && keys.length < n);
   } catch (e) {
     return { check: "objects", target: bucket, ...cannotCheckOf(bucket, e) };
   }
+  keys.splice(n);
   if (keys.length === 0) return { check: "objects", target: bucket, status: "pass", reason: "the bucket has no objects" };
   const off: Record<string, number> = {};
   const unread: string[] = [];
