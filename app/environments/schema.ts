@@ -88,17 +88,11 @@ const audit = z.strictObject({
   dashboard: z.boolean().optional(),
   cloudTrailLogGroup: z.string().optional(),
   decryptAlarm: z.strictObject({ threshold: z.number(), periodMinutes: z.number().optional() }).optional(),
-  // AWS Config coverage rules (modules/audit/coverage.ts, docs/coverage.md).
+  // AWS Config coverage rules (modules/audit/coverage.ts, docs/coverage.md): `{}` turns them on.
   coverage: z
-    .union(
-      [
-        z.boolean(),
-        z.strictObject({
-          exemptions: z.array(z.strictObject({ type: z.enum(["bucket", "table", "secret", "function"]), name: z.string(), reason: z.string() })).optional(),
-        }),
-      ],
-      { error: 'Expected true, false or { "exemptions": [ { "type": "bucket", "name": "<name>", "reason": "<why>" } ] }.' },
-    )
+    .strictObject({
+      exemptions: z.array(z.strictObject({ type: z.enum(["bucket", "table", "secret", "function"]), name: z.string(), reason: z.string() })).optional(),
+    })
     .optional(),
 });
 
