@@ -112,7 +112,7 @@ export const REENCRYPTION = [
     "(S3 Batch Operations Copy for many objects; a versioned bucket keeps the old version too, under the old key).",
   "- Secrets Manager: when a secret's key changes, Secrets Manager re-encrypts its AWSCURRENT, AWSPENDING and AWSPREVIOUS versions only if the caller may decrypt with the old key, " +
     "and keeps copies under the old key. A new secret version (PutSecretValue) is written under the key alone.",
-  "- DynamoDB and Lambda: the service re-encrypts when the table's or the function's key changes.",
+  "- DynamoDB re-wraps a table's key hierarchy under the new key when the table's key changes; Lambda encrypts the environment variables with the function's key when its configuration is written.",
 ].join("\n");
 
 type Reading = { readonly key: string; readonly onKey: boolean; readonly reason: string };

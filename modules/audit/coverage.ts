@@ -39,8 +39,9 @@ export interface CoverageExemption {
   readonly type: CoveredType;
   /**
    * The bucket name, the table name, the function name (or its ARN), or the secret's full ARN
-   * (with its six-character suffix, as `verify --discover` prints it): AWS Config names a secret
-   * by its ARN. In the environment's account and region.
+   * (with its six-character suffix, as `verify --discover` prints it). The notification leaves out
+   * both the name and the ARN, whichever Config uses as the resource id; a secret's ARN cannot be
+   * derived from its name, hence the ARN. In the environment's account and region.
    */
   readonly name: string;
   /** Why it may not use the key, in words: at least 10 characters. */
