@@ -107,7 +107,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
     return 0;
   }
   if (values.discover) return runDiscover(environment, io, { endpoint, seconds, keyId: values["key-id"], objects, output: values.json ? "json" : values.markdown ? "markdown" : "text" });
-  const clients = (io.clients ?? createClients)({ region: environment.region, endpoint });
+  const clients = (io.clients ?? createClients)({ region: environment.region, stateRegion: environment.state.region, endpoint });
   const limit = deadline(seconds);
   const mode = values.preflight ? "preflight" : "verifying";
   io.stderr(`${mode} ${environment.name} (${environment.accountId}, ${environment.region})\n`);
@@ -133,7 +133,7 @@ async function runDiscover(
   io: VerifyIo,
   o: { endpoint?: string; seconds: number; keyId?: string; objects?: number; output: "json" | "markdown" | "text" },
 ): Promise<number> {
-  const clients = (io.clients ?? createClients)({ region: environment.region, endpoint: o.endpoint });
+  const clients = (io.clients ?? createClients)({ region: environment.region, stateRegion: environment.state.region, endpoint: o.endpoint });
   const limit = deadline(o.seconds);
   io.stderr(`discovering ${environment.name} (${environment.accountId}, ${environment.region})\n`);
   let report;
