@@ -191,6 +191,11 @@ export function isStack(node: unknown): node is TerraformStack {
   return terraformKind(node) === "stack";
 }
 
+/** The app that holds `node`, whichever copy made it; undefined outside an app. */
+export function appOf(node: IConstruct): IConstruct | undefined {
+  return node.node.scopes.find((s) => terraformKind(s) === "app");
+}
+
 /** The stack that holds `node` (the node itself when it is one), whichever copy made it. */
 export function stackOf(node: IConstruct): TerraformStack {
   const stack = [...node.node.scopes].reverse().find(isStack);
@@ -260,6 +265,12 @@ export interface TerraformReference {
   /** The address of the element it reads: `aws_s3_bucket.logs`, `var.bucket`, `data.terraform_remote_state.platform`. */
   readonly address?: string;
   /**
+   * What it points to: the element's address, or for an output of a remote state or module, that
+   * output (`data.terraform_remote_state.platform.outputs.bucket`). Two attributes of one resource
+   * (`bucket.id`, `bucket.bucket`) point to one target.
+   */
+  readonly target?: string;
+  /**
    * A Terraform name for what it points to, from the element's own name: `logs` for any attribute
    * of `aws_s3_bucket.logs` or `data.aws_s3_bucket.logs`, `bucket` for `var.bucket`,
    * `platform_bucket` for the output `bucket` of a remote state or module `platform`.
@@ -284,15 +295,32 @@ export function referenceOf(scope: IConstruct, value: string): TerraformReferenc
   if (inner === undefined || !TRAVERSAL.test(inner)) return { expression };
   const parts = inner.split(/\.|\[/).map((p) => p.replace(/^"|"?\]$|"$/g, ""));
   const [head, second, third, fourth, fifth] = parts;
-  if (head === "var" || head === "local") return { expression, address: `${head}.${second}`, name: second };
-  if (head === "module") return { expression, address: `module.${second}`, name: third === undefined ? second : `${second}_${third}` };
+  if (second === undefined) return { expression };
+  if (head === "var" || head === "local") return { expression, address: `${head}.${second}`, target: `${head}.${second}`, name: second };
+  if (head === "module") {
+    const address = `module.${second}`;
+    return third === undefined ? { expression, address, target: address, name: second } : { expression, address, target: `${address}.${third}`, name: `${second}_${third}` };
+  }
   if (head === "data") {
     if (third === undefined) return { expression };
     const address = `data.${second}.${third}`;
     // A remote state reads many things: each output is its own target.
-    const name = second === "terraform_remote_state" && fourth === "outputs" && fifth !== undefined ? `${third}_${fifth}` : third;
-    return { expression, address, name };
+    if (second === "terraform_remote_state" && fourth === "outputs" && fifth !== undefined) {
+      return { expression, address, target: `${address}.outputs.${fifth}`, name: `${third}_${fifth}` };
+    }
+    return { expression, address, target: address, name: third };
   }
-  if (second === undefined) return { expression };
-  return { expression, address: `${head}.${second}`, name: second };
+  return { expression, address: `${head}.${second}`, target: `${head}.${second}`, name: second };
+}
+
+/**
+ * The path of the construct written at `address`, looked for in `scope`'s stack, then in the rest
+ * of its app; for messages only (it reads every element's name, which fixes names still to be
+ * overridden, so it belongs on the way to an error).
+ */
+export function constructAt(scope: IConstruct, address: string): string | undefined {
+  const stack = stackOf(scope);
+  const root = appOf(scope) ?? stack;
+  const found = [...stack.node.findAll(), ...root.node.findAll()].find((n) => isTerraformElement(n) && terraformAddress(n) === address);
+  return found?.node.path;
 }

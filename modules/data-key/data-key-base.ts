@@ -7,7 +7,7 @@ import { secretsmanagerBinder } from "../bindings/secretsmanager";
 import { invalid } from "../common/errors";
 import { DECRYPT_ACTIONS, ENCRYPT_ACTIONS, GENERATE_DATA_KEY_ACTIONS, grantKeyUse, GrantOptions, RoleTarget } from "../grants/grant";
 import { PolicyDocument } from "../key-policy/document";
-import { App, Construct, DynamodbTable, IamRolePolicy, IConstruct, LambdaFunction, S3BucketEncryption, SecretsmanagerSecret, TerraformStack } from "../platform";
+import { appOf, awsProviderOf, Construct, DynamodbTable, IamRolePolicy, IConstruct, LambdaFunction, S3BucketEncryption, SecretsmanagerSecret, stackOf } from "../platform";
 
 /**
  * The data key as other constructs use it: the `DataKey` this app creates, or a reference to one
@@ -81,6 +81,19 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
     return undefined;
   }
 
+  /** The account that holds the key, where known at synth. */
+  public keyAccount(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * The region the key is in, where known at synth. The data key is single-Region: S3, DynamoDB,
+   * Secrets Manager and Lambda use a key of their own region only.
+   */
+  public keyRegion(): string | undefined {
+    return undefined;
+  }
+
   public get bindings(): KeyBinding[] {
     return [...this.bound.values()];
   }
@@ -90,13 +103,14 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
    * Binding the same resource twice is an error naming the first binding.
    */
   public bind<T>(binder: Binder<T>, target: T, options: BindOptions = {}): KeyBinding {
-    const identity = binder.identify(target);
+    const scope = binder.construct(target) ?? options.scope ?? this;
+    const identity = binder.identify(target, scope);
     const earlier = this.bound.get(identity);
     if (earlier) {
       invalid(binder.call, earlier.name, `It is bound to the data key already (${earlier.address}); bind each resource once.`);
     }
-    const scope = binder.construct(target) ?? options.scope ?? this;
     checkReachable(binder.call, this, scope);
+    checkRegion(binder.call, this, scope);
     const binding = binder.apply(this, target, options.existing ?? false, scope);
     this.bound.set(identity, binding);
     return binding;
@@ -164,15 +178,15 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
  * the key's app, and the key's stack must not already depend on the target's (a cycle).
  */
 function checkReachable(call: string, key: IConstruct, target: IConstruct): void {
-  if (App.of(key) !== App.of(target)) {
+  if (appOf(key) !== appOf(target)) {
     invalid(
       call,
       target.node.path,
       `It is in another app than the key (${key.node.path}). Reference the key in the resource's app instead: DataKey.fromKeyArn, DataKey.fromAlias or DataKey.fromRemoteState.`,
     );
   }
-  const keyStack = TerraformStack.of(key);
-  const targetStack = TerraformStack.of(target);
+  const keyStack = stackOf(key);
+  const targetStack = stackOf(target);
   if (keyStack !== targetStack && keyStack.dependsOn(targetStack)) {
     invalid(
       call,
@@ -180,4 +194,22 @@ function checkReachable(call: string, key: IConstruct, target: IConstruct): void
       `Its stack ${targetStack.node.id} would depend on the key's stack ${keyStack.node.id}, which already depends on it: a cycle. Keep the key in a stack that depends on nothing of the resource's.`,
     );
   }
+}
+
+/**
+ * A binding's resource lives in the region of its stack's AWS provider, and a KMS key serves its
+ * own region only (the data key is single-Region, seed §2.1): a key of another region would fail
+ * at apply, after the plan looked fine.
+ */
+function checkRegion(call: string, key: DataKeyBase, target: IConstruct): void {
+  const keyRegion = key.keyRegion();
+  const stack = stackOf(target);
+  const region = awsProviderOf(stack).region;
+  if (keyRegion === undefined || region === undefined || keyRegion === region) return;
+  invalid(
+    call,
+    target.node.path,
+    `Its stack ${stack.node.id} works in ${region} (its AWS provider's region), and the key ${key.node.path} is in ${keyRegion}: a KMS key serves its own region only (the data key is single-Region), so the resource cannot use it. ` +
+      `Bind resources of ${region} to a key of ${region}, or put the resource in a stack of ${keyRegion}.`,
+  );
 }

@@ -6,7 +6,7 @@ import { terraformName } from "../bindings/binding";
 import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
 import { isToken } from "../common/validate";
-import { Construct, DataAwsKmsAlias, DataTerraformRemoteStateS3, DataTerraformRemoteStateS3Config, Fn } from "../platform";
+import { awsProviderOf, Construct, DataAwsKmsAlias, DataTerraformRemoteStateS3, DataTerraformRemoteStateS3Config, Fn, stackOf } from "../platform";
 import { validateAlias } from "./alias";
 import { DataKeyBase } from "./data-key-base";
 
@@ -37,6 +37,8 @@ interface KeyAttributes {
   readonly keyId: string;
   readonly aliasName?: string;
   readonly aliasArn?: string;
+  /** Where the key is, as far as known at synth: a literal ARN's account and region, or "the reference's stack" (an alias names a key of the provider's own account and region). */
+  readonly where?: { readonly account: string; readonly region: string } | "own-stack";
 }
 
 /** A key referenced by its attributes, which may come from a data source made under it. */
@@ -45,14 +47,24 @@ class DataKeyReference extends DataKeyBase {
   public readonly keyId: string;
   public readonly aliasName?: string;
   public readonly aliasArn?: string;
+  private readonly where: KeyAttributes["where"];
 
   constructor(scope: Construct, id: string, attributes: (self: Construct) => KeyAttributes) {
     super(scope, id);
-    const { keyArn, keyId, aliasName, aliasArn } = attributes(this);
+    const { keyArn, keyId, aliasName, aliasArn, where } = attributes(this);
     this.keyArn = keyArn;
     this.keyId = keyId;
     this.aliasName = aliasName;
     this.aliasArn = aliasArn;
+    this.where = where;
+  }
+
+  public keyAccount(): string | undefined {
+    return this.where === "own-stack" ? awsProviderOf(stackOf(this)).accountId : this.where?.account;
+  }
+
+  public keyRegion(): string | undefined {
+    return this.where === "own-stack" ? awsProviderOf(stackOf(this)).region : this.where?.region;
   }
 }
 
@@ -78,7 +90,7 @@ export function keyFromArn(scope: Construct, id: string, keyArn: string, options
   }
   const [, partition, region, account, keyId] = parts;
   const aliasArn = options.aliasName === undefined ? undefined : `arn:${partition}:kms:${region}:${account}:${options.aliasName}`;
-  return new DataKeyReference(scope, id, () => ({ keyArn, keyId, aliasName: options.aliasName, aliasArn }));
+  return new DataKeyReference(scope, id, () => ({ keyArn, keyId, aliasName: options.aliasName, aliasArn, where: { account, region } }));
 }
 
 export function keyFromAlias(scope: Construct, id: string, aliasName: string): DataKeyReference {
@@ -89,7 +101,7 @@ export function keyFromAlias(scope: Construct, id: string, aliasName: string): D
     const alias = new DataAwsKmsAlias(self, "alias", { name: aliasName });
     alias.overrideLogicalId(terraformName(id));
     claimTerraformName(alias);
-    return { keyArn: alias.targetKeyArn, keyId: alias.targetKeyId, aliasName, aliasArn: alias.arn };
+    return { keyArn: alias.targetKeyArn, keyId: alias.targetKeyId, aliasName, aliasArn: alias.arn, where: "own-stack" };
   });
 }
 
