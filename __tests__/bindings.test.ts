@@ -104,6 +104,21 @@ describe("binding errors name the call, the value and what is allowed", () => {
       (scope, key) => key.encryptBucket(new S3Bucket(scope, "files", { bucket: "mavik-files", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } })),
       'encryptBucket(aws_s3_bucket.files).server_side_encryption_configuration: "an inline block" is not allowed. Remove the bucket\'s own server_side_encryption_configuration block (deprecated by the AWS provider): the binding writes an aws_s3_bucket_server_side_encryption_configuration with the key instead.',
     ],
+    [
+      "a table's name where the table is asked for (from JavaScript)",
+      (_scope, key) => key.encryptTable("orders" as unknown as DynamodbTable),
+      'encryptTable: "orders" is not allowed. encryptTable takes a DynamodbTable of this app (Terraform type aws_dynamodb_table).',
+    ],
+    [
+      "a number as a bucket",
+      (_scope, key) => key.encryptBucket(42 as unknown as string),
+      "encryptBucket: 42 is not allowed. encryptBucket takes an S3Bucket of this app, or an existing bucket's name (Terraform type aws_s3_bucket).",
+    ],
+    [
+      "existing as text",
+      (scope, key) => key.encryptTable(table(scope), { existing: "yes" as unknown as boolean }),
+      'encryptTable existing: "yes" is not allowed. true or false (a Boolean).',
+    ],
   ])("%s", (_name, build, message) => {
     expect(() => synth(build)).toThrow(message);
   });

@@ -1,5 +1,6 @@
 import { ConfigError } from "../common/errors";
-import { Construct, IConstruct, referenceOf, TerraformResource, Token } from "../platform";
+import { notAllowed } from "../common/errors";
+import { Construct, IConstruct, isResourceOfType, referenceOf, TerraformResource, Token } from "../platform";
 
 /** The four services of seed §2.2 and §4 whose data the key protects. */
 export type BoundService = "s3" | "dynamodb" | "secretsmanager" | "lambda";
@@ -49,6 +50,16 @@ export interface Binder<T> {
 /** `aws_dynamodb_table.orders` */
 export function addressOf(resource: TerraformResource): string {
   return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+}
+
+/**
+ * `target` as a resource of Terraform type `type` (of any copy of the provider's classes), or a
+ * {@link ConfigError} naming the call and what it takes: from JavaScript anything can arrive.
+ */
+export function expectResource<T extends TerraformResource>(call: string, target: unknown, type: string, what: string): T {
+  if (isResourceOfType<T>(target, type)) return target;
+  const shown = typeof target === "object" && target !== null && typeof (target as IConstruct).node?.path === "string" ? (target as IConstruct).node.path : target;
+  throw new ConfigError(notAllowed(call, shown, `${call} takes ${what} (Terraform type ${type}).`));
 }
 
 /** The literal value of an input, or undefined when it is missing or a token. */

@@ -2,7 +2,7 @@ import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
 import { isToken, validateBucketName } from "../common/validate";
 import { Construct, S3Bucket, S3BucketEncryption } from "../platform";
-import { addressOf, Binder, literal, referenceName, terraformName } from "./binding";
+import { addressOf, Binder, expectResource, literal, referenceName, terraformName } from "./binding";
 
 /** A bucket created in the stack, or the name of one that already exists. */
 export type BucketTarget = S3Bucket | string;
@@ -19,6 +19,7 @@ export const s3Binder: Binder<BucketTarget> = {
   service: "s3",
   call: "encryptBucket",
   identify(target, scope) {
+    if (typeof target !== "string") expectResource<S3Bucket>("encryptBucket", target, "aws_s3_bucket", "an S3Bucket of this app, or an existing bucket's name");
     if (typeof target === "string") return `s3:${isToken(target) ? byReference(scope, target).identity : target}`;
     return `s3:${literal(target.bucketInput) ?? addressOf(target)}`;
   },

@@ -102,6 +102,7 @@ export function partitionOf(region: string): string {
 /** S3 general purpose bucket naming rules. */
 export function validateBucketName(prop: string, value: string): void {
   if (isToken(value)) return;
+  if (typeof value !== "string") invalid(prop, value, "An S3 bucket name is a string.");
   const allowed =
     "An S3 bucket name has 3 to 63 characters: lowercase letters, digits, dots and hyphens, " +
     'starting and ending with a letter or digit, with no "..", not shaped like an IP address.';

@@ -103,6 +103,8 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
    * Binding the same resource twice is an error naming the first binding.
    */
   public bind<T>(binder: Binder<T>, target: T, options: BindOptions = {}): KeyBinding {
+    if (options.existing !== undefined && typeof options.existing !== "boolean") invalid(`${binder.call} existing`, options.existing, "true or false (a Boolean).");
+    if (options.scope !== undefined && typeof (options.scope as IConstruct)?.node?.path !== "string") invalid(`${binder.call} scope`, options.scope, "A construct of the stack the binding goes into.");
     const scope = binder.construct(target) ?? options.scope ?? this;
     const identity = binder.identify(target, scope);
     const earlier = this.bound.get(identity);
