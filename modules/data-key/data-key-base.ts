@@ -87,6 +87,14 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
   }
 
   /**
+   * Makes sure, where the key's region is known only at plan (a key from remote state), that it is
+   * `region`, the region of a stack that binds resources to it: a plan-time check in Terraform.
+   * @param region the region the key must be in
+   * @param where the stack that needs it, for the message
+   */
+  protected requireKeyRegion(_region: string, _where: string): void {}
+
+  /**
    * The region the key is in, where known at synth. The data key is single-Region: S3, DynamoDB,
    * Secrets Manager and Lambda use a key of their own region only.
    */
@@ -112,7 +120,7 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
       invalid(binder.call, earlier.name, `It is bound to the data key already (${earlier.address}); bind each resource once.`);
     }
     checkReachable(binder.call, this, scope);
-    checkRegion(binder.call, this, scope);
+    this.checkRegion(binder.call, scope);
     const binding = binder.apply(this, target, options.existing ?? false, scope);
     this.bound.set(identity, binding);
     return binding;
@@ -173,6 +181,27 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
   public grantGenerateDataKey(role: RoleTarget, options?: GrantOptions): IamRolePolicy {
     return grantKeyUse(this, "grantGenerateDataKey", role, GENERATE_DATA_KEY_ACTIONS, options);
   }
+
+  /**
+   * A binding's resource lives in the region of its stack's AWS provider, and a KMS key serves its
+   * own region only (the data key is single-Region, seed §2.1): a key of another region would fail
+   * at apply, after the plan looked fine. Where the key's region is known only at plan, Terraform
+   * checks it ({@link requireKeyRegion}).
+   */
+  private checkRegion(call: string, target: IConstruct): void {
+    const keyRegion = this.keyRegion();
+    const stack = stackOf(target);
+    const region = awsProviderOf(stack).region;
+    if (region === undefined) return;
+    if (keyRegion === undefined) return this.requireKeyRegion(region, stack.node.id);
+    if (keyRegion === region) return;
+    invalid(
+      call,
+      target.node.path,
+      `Its stack ${stack.node.id} works in ${region} (its AWS provider's region), and the key ${this.node.path} is in ${keyRegion}: a KMS key serves its own region only (the data key is single-Region), so the resource cannot use it. ` +
+        `Bind resources of ${region} to a key of ${region}, or put the resource in a stack of ${keyRegion}.`,
+    );
+  }
 }
 
 /**
@@ -196,22 +225,4 @@ function checkReachable(call: string, key: IConstruct, target: IConstruct): void
       `Its stack ${targetStack.node.id} would depend on the key's stack ${keyStack.node.id}, which already depends on it: a cycle. Keep the key in a stack that depends on nothing of the resource's.`,
     );
   }
-}
-
-/**
- * A binding's resource lives in the region of its stack's AWS provider, and a KMS key serves its
- * own region only (the data key is single-Region, seed §2.1): a key of another region would fail
- * at apply, after the plan looked fine.
- */
-function checkRegion(call: string, key: DataKeyBase, target: IConstruct): void {
-  const keyRegion = key.keyRegion();
-  const stack = stackOf(target);
-  const region = awsProviderOf(stack).region;
-  if (keyRegion === undefined || region === undefined || keyRegion === region) return;
-  invalid(
-    call,
-    target.node.path,
-    `Its stack ${stack.node.id} works in ${region} (its AWS provider's region), and the key ${key.node.path} is in ${keyRegion}: a KMS key serves its own region only (the data key is single-Region), so the resource cannot use it. ` +
-      `Bind resources of ${region} to a key of ${region}, or put the resource in a stack of ${keyRegion}.`,
-  );
 }

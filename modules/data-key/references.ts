@@ -37,6 +37,8 @@ interface KeyAttributes {
   readonly keyId: string;
   readonly aliasName?: string;
   readonly aliasArn?: string;
+  /** For a key known only at plan: makes Terraform check its region (see DataKeyBase.requireKeyRegion). */
+  readonly requireRegion?: (region: string, where: string) => void;
   /** Where the key is, as far as known at synth: a literal ARN's account and region, or "the reference's stack" (an alias names a key of the provider's own account and region). */
   readonly where?: { readonly account: string; readonly region: string } | "own-stack";
 }
@@ -48,10 +50,12 @@ class DataKeyReference extends DataKeyBase {
   public readonly aliasName?: string;
   public readonly aliasArn?: string;
   private readonly where: KeyAttributes["where"];
+  private readonly requireRegion: KeyAttributes["requireRegion"];
 
   constructor(scope: Construct, id: string, attributes: (self: Construct) => KeyAttributes) {
     super(scope, id);
-    const { keyArn, keyId, aliasName, aliasArn, where } = attributes(this);
+    const { keyArn, keyId, aliasName, aliasArn, where, requireRegion } = attributes(this);
+    this.requireRegion = requireRegion;
     this.keyArn = keyArn;
     this.keyId = keyId;
     this.aliasName = aliasName;
@@ -65,6 +69,10 @@ class DataKeyReference extends DataKeyBase {
 
   public keyRegion(): string | undefined {
     return this.where === "own-stack" ? awsProviderOf(stackOf(this)).region : this.where?.region;
+  }
+
+  protected requireKeyRegion(region: string, where: string): void {
+    this.requireRegion?.(region, where);
   }
 }
 
@@ -117,7 +125,24 @@ export function keyFromRemoteState(scope: Construct, id: string, state: DataTerr
     remote.overrideLogicalId(terraformName(id));
     claimTerraformName(remote);
     const output = (name: string | undefined, fallback: string) => remote.getString(name ?? fallback);
+    // The key's region is known only when Terraform reads the state: each region a binding needs
+    // becomes a postcondition of the data source, so a key of another region fails the plan.
+    const keyArnOutput = outputs.keyArn ?? "key_arn";
+    const regions = new Map<string, string[]>();
+    const requireRegion = (region: string, where: string) => {
+      regions.set(region, [...new Set([...(regions.get(region) ?? []), where])]);
+      remote.addOverride(
+        "lifecycle.postcondition",
+        [...regions].map(([r, stacks]) => ({
+          condition: `\${element(split(":", self.outputs[${JSON.stringify(keyArnOutput)}]), 3) == ${JSON.stringify(r)}}`,
+          error_message:
+            `The key of ${self.node.path} (output ${keyArnOutput}) is not in ${r}, where stack ${stacks.join(", ")} binds resources to it: ` +
+            "a KMS key serves its own region only (the data key is single-Region).",
+        })),
+      );
+    };
     return {
+      requireRegion,
       keyArn: output(outputs.keyArn, "key_arn"),
       keyId: output(outputs.keyId, "key_id"),
       aliasName: output(outputs.aliasName, "alias_name"),
