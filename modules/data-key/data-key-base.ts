@@ -88,9 +88,8 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
 
   /**
    * Makes sure, where the key's region is known only at plan (a key from remote state), that it is
-   * `region`, the region of a stack that binds resources to it: a plan-time check in Terraform.
-   * @param region the region the key must be in
-   * @param where the stack that needs it, for the message
+   * the first argument, the region of a stack that binds resources to it (the second, named in
+   * the message): a plan-time check in Terraform. Nothing by default.
    */
   protected requireKeyRegion(_region: string, _where: string): void {}
 
