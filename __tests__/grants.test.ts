@@ -46,6 +46,8 @@ describe("a role of the app stack, the key in the platform stack", () => {
   const first = key.grantEncryptDecrypt(role);
   const again = key.grantDecrypt(role, { viaService: "s3" });
   key.grantEncryptDecrypt(role);
+  // The same grant through a service again: the key's region is a reference, read once per policy.
+  key.grantDecrypt(role, { viaService: "s3" });
   const json = synth(app);
 
   test("one aws_iam_role_policy in the role's stack, named <key id>_<role>, gathering the grants", () => {

@@ -70,6 +70,8 @@ interface RolePolicy {
   readonly resource: IamRolePolicy;
   readonly statements: Record<string, unknown>[];
   readonly keyArn: string;
+  /** The key's region as Terraform reads it, made once: each reading of a reference is a new token, and the same grant twice must compare equal. */
+  readonly region: string;
 }
 
 const policies = new WeakMap<IConstruct, Map<string, RolePolicy>>();
@@ -105,10 +107,10 @@ export function grantKeyUse(key: GrantableKey, call: string, role: RoleTarget, a
     });
     resource.overrideLogicalId(`${keyName}_${who.terraformName}`);
     claimTerraformName(resource);
-    entry = { resource, statements: [], keyArn: key.keyArn };
+    entry = { resource, statements: [], keyArn: key.keyArn, region: regionOf(key.keyArn) };
     byRole.set(who.identity, entry);
   }
-  const statement = grantStatement(actions, entry.keyArn, options.viaService, options.viaService && regionOf(entry.keyArn));
+  const statement = grantStatement(actions, entry.keyArn, options.viaService, entry.region);
   const shape = JSON.stringify(statement);
   if (!entry.statements.some((s) => JSON.stringify(s) === shape)) {
     entry.statements.push(statement);
