@@ -9,6 +9,7 @@ import {
   asList,
   Clause,
   clauseKey,
+  ConditionalStatement,
   Decision,
   conditionClauses,
   describeClause,
@@ -242,24 +243,47 @@ export function accessDiff(before: PolicyDocument, after: PolicyDocument, key: K
   return out;
 }
 
+/** What a decision says that can change an answer (see {@link verdictOf}). */
+export interface Verdict {
+  readonly effect: Decision["effect"];
+  readonly sids: readonly string[];
+  readonly reason?: Decision["reason"];
+  readonly grants: readonly ConditionalStatement[];
+  readonly denies: readonly { readonly sid: string; readonly when: readonly Clause[] }[];
+}
+
 /**
- * A cell as IAM reads it, to compare cells of two policies: an unnamed statement by its content
- * (its position, `Statement[i]`, moves with an unrelated edit), conditions as sets of clauses with
- * their values as sets, and grants and denies in no particular order.
+ * A decision without what cannot change its answer: a conditional grant where the key policy
+ * allows already (or one through IAM where IAM decides already), a conditional deny where nothing
+ * allows, anything beside an explicit deny or KMS's cross-account refusal. What is left is what
+ * the review shows and what its access diff compares.
+ */
+export function verdictOf(
+  d: Pick<Decision, "effect" | "sids" | "reason" | "conditionalGrants"> & { readonly conditionalDenies: Verdict["denies"] },
+): Verdict {
+  if (d.effect === "allow") return { effect: "allow", sids: d.sids, grants: [], denies: d.conditionalDenies };
+  if (d.effect === "iam") return { effect: "iam", sids: d.sids, grants: d.conditionalGrants.filter((g) => g.effect === "allow"), denies: d.conditionalDenies };
+  if (d.reason === "explicit") return { effect: "deny", reason: "explicit", sids: d.sids, grants: [], denies: [] };
+  if (d.reason === "cross-account") return { effect: "deny", reason: "cross-account", sids: [], grants: [], denies: [] };
+  const grants = d.conditionalGrants;
+  return { effect: "deny", reason: d.reason, sids: [], grants, denies: grants.length ? d.conditionalDenies : [] };
+}
+
+/** A uniform cell as one verdict (its statements: those of all its actions). */
+export function cellVerdict(c: MatrixCell): Verdict {
+  return verdictOf({ effect: c.effect as Decision["effect"], sids: c.sids, reason: c.reason, conditionalGrants: c.allowedWhen, conditionalDenies: c.deniedWhen });
+}
+
+/**
+ * A cell as IAM reads it, to compare cells of two policies: each action's {@link verdictOf}, an
+ * unnamed statement by its content (its position, `Statement[i]`, moves with an unrelated edit),
+ * conditions as sets of clauses with their values as sets, grants and denies in no order.
  */
 function cellShape(policy: PolicyDocument): (cell: MatrixCell) => string {
   const ids = new Map(policy.Statement.map((s, i) => [sidOf(s, i), s.Sid ? `sid:${s.Sid}` : `content:${JSON.stringify(normalizePolicy({ Version: "2012-10-17", Statement: [s] }))}`]));
   const sid = (x: string) => ids.get(x) ?? x;
   const conditional = (list: readonly { sid: string; when: readonly Clause[]; effect?: string }[]) =>
     list.map((g) => JSON.stringify([sid(g.sid), g.effect ?? null, [...new Set(g.when.map(clauseKey))].sort()])).sort();
-  const decision = (d: Decision) => [d.effect, [...new Set(d.sids.map(sid))].sort(), d.reason ?? null, conditional(d.conditionalGrants), conditional(d.conditionalDenies)];
-  return (c) =>
-    JSON.stringify([
-      c.effect,
-      [...new Set(c.sids.map(sid))].sort(),
-      c.reason ?? null,
-      conditional(c.allowedWhen),
-      conditional(c.deniedWhen),
-      c.effect === "partial" ? Object.entries(c.byAction).map(([action, d]) => [action, decision(d)]) : null,
-    ]);
+  const shape = (v: Verdict) => [v.effect, v.reason ?? null, [...new Set(v.sids.map(sid))].sort(), conditional(v.grants), conditional(v.denies)];
+  return (c) => JSON.stringify(Object.entries(c.byAction).map(([action, d]) => [action, shape(verdictOf(d))]));
 }
