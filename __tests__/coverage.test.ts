@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { COVERAGE_RULES, coverageEventPattern, CoverageExemption, dashboardBody, DataKey, exemptionIds, KeyAudit, KeyAuditProps, lambdaCoveragePolicy } from "../modules/index";
+import { findCfnGuard } from "./support/cfn-guard";
 import { REPO, synthApp } from "./support/synth";
 
 const ACCOUNT = "167067248318";
@@ -279,13 +280,15 @@ test("the fixture environment turns coverage on in environments.json, at the Ter
 
 /**
  * The Lambda rule against AWS CloudFormation Guard itself (the engine of Config's custom policy
- * rules), on configuration items shaped as AWS Config's resource schema has them. The binary is not
- * an npm dependency (the one npm package that ships it wants aws-cdk-lib beside it): set
- * MAVIK_CFN_GUARD or put cfn-guard on PATH; without it this is skipped, loudly.
+ * rules), on configuration items shaped as AWS Config's resource schema has them. The binary comes
+ * from the npm registry (support/cfn-guard.ts). Without it the block is skipped loudly; under CI a
+ * missing Guard fails the run, as a missing Terraform does.
  */
-const guard = process.env.MAVIK_CFN_GUARD ?? ["cfn-guard"].find((b) => spawnSync(b, ["--version"]).status === 0);
-if (!guard) {
-  console.warn("\n!! SKIPPED: the Guard rule against cfn-guard: no cfn-guard binary (set MAVIK_CFN_GUARD or put it on PATH).\n");
+const found = findCfnGuard();
+const guard = "binary" in found ? found.binary : undefined;
+if ("missing" in found) {
+  if (process.env.CI) throw new Error(`the Guard rule's tests need cfn-guard, and CI is set: ${found.missing}`);
+  console.warn(`\n!! SKIPPED: the Guard rule against cfn-guard: ${found.missing} (set MAVIK_CFN_GUARD or put cfn-guard on PATH).\n`);
 }
 (guard ? describe : describe.skip)("the Lambda rule, evaluated by cfn-guard", () => {
   const item = (configuration: Record<string, unknown>, resourceType = "AWS::Lambda::Function") => ({ resourceType, resourceId: "mavik-ssot-worker", configuration });
