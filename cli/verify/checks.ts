@@ -6,9 +6,9 @@ import {
   ListAliasesCommandOutput,
 } from "@aws-sdk/client-kms";
 import { GetObjectCommandOutput } from "@aws-sdk/client-s3";
-import { composeKeyPolicy, DEFAULT_ALIAS, KeyBinding, normalizePolicy, partitionOf, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
+import { composeKeyPolicy, DEFAULT_ALIAS, documentDifferences, KeyBinding, matchStatements, partitionOf, PlacedStatement, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
 import { EnvironmentConfig } from "../../app";
-import { Clients, READ_ONLY_COMMANDS as C, send } from "./commands";
+import { Clients, READ_ONLY_COMMANDS as C, redirectedRegion, send, stateRedirectReason } from "./commands";
 import { cannotCheck, CheckResult } from "./outcome";
 import { bindingTargets, environmentBindings } from "./targets";
 
@@ -31,7 +31,7 @@ export interface VerifyOptions {
 }
 
 /** The key the environment is meant to have, and where that came from. */
-interface ExpectedKey {
+export interface ExpectedKey {
   readonly id?: string;
   readonly source: string;
 }
@@ -74,8 +74,14 @@ export async function verifyEnvironment(env: EnvironmentConfig, clients: Clients
     results.push(cannotCheck("key", expected.id ?? alias, e));
   }
 
-  if (keyArn === undefined || keyId === undefined) {
-    const reason = "the key could not be described, so nothing that depends on it was checked";
+  // DescribeKey resolves the alias or key id in the caller's account: a key of another account
+  // means credentials of that account, and every read below would be of the wrong account.
+  const keyAccount = keyArn?.split(":")[4];
+  if (keyArn === undefined || keyId === undefined || keyAccount !== env.accountId) {
+    const reason =
+      keyArn === undefined || keyId === undefined
+        ? "the key could not be described, so nothing that depends on it was checked"
+        : `not checked: the credentials are for account ${keyAccount}`;
     for (const check of ["rotation", "alias", "policy"]) results.push({ check, target: alias, status: "could-not-check", reason });
     for (const t of targets) results.push({ check: t.check, target: t.target, status: "could-not-check", reason });
     for (const check of ["usage", "destructive-events"]) results.push({ check, target: alias, status: "could-not-check", reason });
@@ -114,19 +120,22 @@ function placeProblems(keyArn: string | undefined, env: EnvironmentConfig): stri
 
 /**
  * The key id the alias must target: `--key-id`, else `existingKeyId`, else the `key_id` output of
- * the environment's Terraform state (read from its S3 object).
+ * the environment's Terraform state (read from its S3 object as Terraform's backend reads it: in
+ * `state.region`, a redirect to another region being a failure).
  */
-async function expectedKey(env: EnvironmentConfig, clients: Clients, keyId: string | undefined, signal?: AbortSignal): Promise<ExpectedKey> {
+export async function expectedKey(env: EnvironmentConfig, clients: Clients, keyId: string | undefined, signal?: AbortSignal): Promise<ExpectedKey> {
   if (keyId !== undefined) return { id: keyId, source: "--key-id" };
   if (env.existingKeyId !== undefined) return { id: env.existingKeyId, source: "existingKeyId" };
   const object = `s3://${env.state.bucket}/${stateKey(env.state, env.name)}`;
   try {
-    const out = await send<GetObjectCommandOutput>(clients.s3, new C.GetObjectCommand.command({ Bucket: env.state.bucket, Key: stateKey(env.state, env.name) }), signal);
+    const out = await send<GetObjectCommandOutput>(clients.stateS3, new C.GetObjectCommand.command({ Bucket: env.state.bucket, Key: stateKey(env.state, env.name) }), signal);
     const state = JSON.parse((await out.Body?.transformToString()) ?? "{}");
     const id = state?.outputs?.key_id?.value;
     return typeof id === "string" ? { id, source: `the key_id output of ${object}` } : { source: `${object} has no key_id output (not deployed yet?)` };
   } catch (e) {
-    return { source: `the state ${object} could not be read (${cannotCheck("state", object, e).reason})` };
+    const moved = redirectedRegion(e);
+    const why = moved === undefined ? cannotCheck("state", object, e).reason : stateRedirectReason(env.state.region, moved);
+    return { source: `the state ${object} could not be read (${why})` };
   }
 }
 async function checkRotation(clients: Clients, keyId: string, expected: number, signal?: AbortSignal): Promise<CheckResult> {
@@ -186,32 +195,22 @@ async function checkPolicy(clients: Clients, keyId: string, env: EnvironmentConf
   }
 }
 
-/** Differences between two policies, statement by statement (matched by Sid). */
+/**
+ * Differences between two policies, statement by statement, read as IAM reads them: the one
+ * comparison of `matchStatements` (modules/key-policy/document.ts), which the review's statement
+ * diff and preflight use too. A statement is named by its Sid (an unnamed one by its position).
+ */
 export function policyDrift(expected: PolicyDocument, live: PolicyDocument): string[] {
-  const e = normalizePolicy(expected) as { Id?: string; Statement: { Sid: string }[] };
-  const l = normalizePolicy(live) as { Id?: string; Statement: { Sid: string }[] };
-  const drift: string[] = [];
-  if (e.Id !== l.Id) drift.push(`Id is ${JSON.stringify(l.Id)}, expected ${JSON.stringify(e.Id)}`);
-  const liveBySid = new Map(l.Statement.map((s) => [s.Sid, s]));
-  const expectedSids = new Set(e.Statement.map((s) => s.Sid));
-  // Reported in the synthesized policy's order (the canonical form sorts statements).
-  const order = expected.Statement.map((s) => s.Sid ?? "");
-  const inOrder = [...e.Statement].sort((a, b) => order.indexOf(a.Sid) - order.indexOf(b.Sid));
-  for (const statement of inOrder) {
-    const other = liveBySid.get(statement.Sid);
-    if (other === undefined) {
-      drift.push(`statement ${JSON.stringify(statement.Sid)} is missing`);
-      continue;
-    }
-    const a = statement as Record<string, unknown>;
-    const b = other as Record<string, unknown>;
-    const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
-    if (fields.length) drift.push(`statement ${JSON.stringify(statement.Sid)} differs in ${fields.join(", ")}`);
-  }
-  const liveOrder = live.Statement.map((s) => s.Sid ?? "");
-  for (const statement of [...l.Statement].sort((a, b) => liveOrder.indexOf(a.Sid) - liveOrder.indexOf(b.Sid))) {
-    if (!expectedSids.has(statement.Sid)) drift.push(`statement ${JSON.stringify(statement.Sid)} is not in the synthesized policy`);
-  }
+  const name = (p: PlacedStatement) => JSON.stringify(p.statement.Sid ? p.statement.Sid : `Statement[${p.index}]`);
+  const drift = documentDifferences(expected, live).map((d) => `${d.element} is ${JSON.stringify(d.after)}, expected ${JSON.stringify(d.before)}`);
+  const m = matchStatements(expected, live);
+  // In the synthesized policy's order, then what only the live policy has, in its order.
+  const byExpected: [number, string][] = [
+    ...m.changed.map((c): [number, string] => [c.before.index, `statement ${name(c.before)} differs in ${c.differences.map((d) => d.element).join(", ")}`]),
+    ...m.removed.map((r): [number, string] => [r.index, `statement ${name(r)} is missing`]),
+  ];
+  drift.push(...byExpected.sort(([a], [b]) => a - b).map(([, text]) => text));
+  drift.push(...m.added.map((a) => `statement ${name(a)} is not in the synthesized policy`));
   return drift;
 }
 
