@@ -158,7 +158,7 @@ describe("the pull-request workflow runs for every file the synthesis reads", ()
       if (launched) entries.add(launched[1]);
     }
     for (const script of shell) for (const [, name] of fs.readFileSync(path.join(REPO, script), "utf8").matchAll(/run\.js" ([a-z-]+)/g)) entries.add(name);
-    expect([...entries].sort()).toEqual(["comment", "main", "review"]);
+    expect([...entries].sort()).toEqual(["comment", "main", "plan", "review"]);
     const run = require(path.join(REPO, "scripts", "run.js")) as { prepare(name: string): string };
     for (const entry of entries) {
       const stamp = JSON.parse(fs.readFileSync(run.prepare(entry).replace(/\.js$/, ".inputs.json"), "utf8")) as { inputs: string[] };
