@@ -278,6 +278,11 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     });
   });
 
+  test("the shipped account's bootstrap is 12 to add, as docs/deploy.md says before its apply", () => {
+    expect(moduleView(plan, "bootstrap0-167067248318").changes.filter((c) => c.change.actions.join() === "create")).toHaveLength(12);
+    expect(fs.readFileSync(path.join(REPO, "docs", "deploy.md"), "utf8")).toContain("The apply shows its plan before it asks: 12 to add,");
+  });
+
   describe("the seed's environment", () => {
     test("adopting the live key changes nothing in its policy or rotation", () => {
       const change = adoption.changes.find((c) => c.address === KEY)!.change;

@@ -125,8 +125,32 @@ function prepare(name) {
   const stampFile = path.join(OUTDIR, `${name}.inputs.json`);
   if (!fresh(stampFile)) {
     fs.mkdirSync(OUTDIR, { recursive: true });
-    const ms = bundle(entry, outfile, stampFile);
-    if (process.env.MAVIK_RUN_VERBOSE) process.stderr.write(`bundled ${entry} in ${ms} ms\n`);
+    // Several processes starting at once (the workflows' scripts in the tests, a matrix on one
+    // machine) build once: the first takes the lock, the others wait for its bundle. A lock older
+    // than a build can take (a process killed while building) is taken over.
+    const lockFile = path.join(OUTDIR, `${name}.lock`);
+    let locked = false;
+    for (const started = Date.now(); !locked && !fresh(stampFile); ) {
+      try {
+        fs.closeSync(fs.openSync(lockFile, "wx"));
+        locked = true;
+      } catch (e) {
+        if (e.code !== "EEXIST") throw e;
+        const age = Date.now() - (fs.statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if (age > 60_000 || Date.now() - started > 120_000) fs.rmSync(lockFile, { force: true });
+        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      }
+    }
+    if (locked) {
+      try {
+        if (!fresh(stampFile)) {
+          const ms = bundle(entry, outfile, stampFile);
+          if (process.env.MAVIK_RUN_VERBOSE) process.stderr.write(`bundled ${entry} in ${ms} ms\n`);
+        }
+      } finally {
+        fs.rmSync(lockFile, { force: true });
+      }
+    }
   }
   return outfile;
 }

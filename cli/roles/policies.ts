@@ -2,8 +2,8 @@
  * The permission policies of an environment's three workflow roles, each derived from the
  * environment's synthesized stack as the audit role's is (cli/verify/audit-role.ts):
  *
- * - **plan** (pull requests, and the deploy workflow's plan on the default branch): the reads of
- *   Terraform's refresh of the stack's types and the state read, nothing else. Its plans run with
+ * - **plan** (pull requests): the reads of Terraform's refresh of the stack's types and the state
+ *   read, nothing else. Its plans run with
  *   `-lock=false`: with `use_lockfile` a locked plan writes and deletes `<key>.tflock`
  *   (s3:PutObject, s3:DeleteObject; Terraform's S3 backend docs, "Permissions Required"), and a
  *   role every pull request can assume should not be able to hold or break the deploy's lock.
