@@ -15,7 +15,7 @@ import { createClients } from "../cli/verify/commands";
 import { verifyEnvironment } from "../cli/verify/checks";
 import { cell } from "../cli/verify/markdown";
 import { CheckResult, exitCode } from "../cli/verify/outcome";
-import { AwsWire, World } from "./support/aws-wire";
+import { AwsWire, routeThroughWire, World } from "./support/aws-wire";
 import { REPO, SEED_POLICY } from "./support/synth";
 
 const CONFIG = path.join(REPO, "__tests__", "fixtures", "environments.resources.json");
@@ -180,6 +180,21 @@ describe("verify on the wire", () => {
     expect(code).toBe(1);
   });
 
+  test("credentials of another account: the key row fails and nothing that depends on it is read in that account", async () => {
+    wire.world.account = "210987654321";
+    const { results, code } = await verify();
+    expect(results[0]).toMatchObject({ check: "key", status: "fail", reason: "it is in account 210987654321, not the environment's 167067248318" });
+    expect(results.slice(1).map((r) => [r.check, r.status, r.reason])).toEqual(
+      ["rotation", "alias", "policy", "bucket", "bucket", "table", "table", "secret", "secret", "function", "function", "usage", "destructive-events"].map((check) => [
+        check,
+        "could-not-check",
+        "not checked: the credentials are for account 210987654321",
+      ]),
+    );
+    expect(wire.received.map((r) => `${r.service}:${r.operation}`)).toEqual(["kms:DescribeKey"]);
+    expect(code).toBe(1);
+  });
+
   test("a missing resource: could not check, exit 2", async () => {
     delete wire.world.functions["mavik-ssot-sync"];
     const { row, code } = await verify();
@@ -254,6 +269,21 @@ describe("the alias row checks the key it should target", () => {
     const fail = await verify([], configWith(fresh));
     expect(fail.row("alias")).toMatchObject({ status: "fail", reason: `targets ${OTHER_ID}, not ${KEY_ID} (the key_id output of s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate)` });
     expect(fail.code).toBe(1);
+  });
+
+  test("the state object is read in state.region, and a bucket answering from another region is not followed", async () => {
+    const elsewhere = { ...fresh, state: { ...fresh.state, region: "us-west-2" } };
+    wire.world.buckets["mavik-terraform-state"] = { region: "us-west-2", objects: { "mavik-data-key/ssot/terraform.tfstate": stateObject(KEY_ID) } };
+    const pass = await verify([], configWith(elsewhere));
+    expect(pass.row("alias")).toMatchObject({ status: "pass" });
+    expect(wire.calls("s3", "GetObject").map((c) => c.region)).toEqual(["us-west-2"]);
+    wire.reset({ ...healthy(), buckets: { ...healthy().buckets, "mavik-terraform-state": { region: "eu-west-1", objects: { "mavik-data-key/ssot/terraform.tfstate": stateObject(KEY_ID) } } } });
+    const moved = await verify([], configWith(elsewhere));
+    expect(moved.row("alias")).toMatchObject({
+      status: "could-not-check",
+      reason: `it targets ${KEY_ID}, but which key it should target is unknown: the state s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate could not be read (the bucket is in eu-west-1, not state.region us-west-2: S3 answers 301 PermanentRedirect, which Terraform's S3 backend does not follow (terraform init: requested bucket from "us-west-2", actual location "eu-west-1"). Set state.region to eu-west-1); give --key-id`,
+    });
+    expect(wire.calls("s3", "GetObject").map((c) => c.region)).toEqual(["us-west-2"]);
   });
 
   test("--key-id wins over both", async () => {
@@ -377,7 +407,7 @@ describe("--preflight", () => {
     ["the alias is taken by a key nobody adopts", () => undefined, { ...ENV, existingKeyId: undefined }, "alias", `exists already, targeting ${KEY_ID}: creating it fails (AlreadyExistsException). Set existingKeyId to ${KEY_ID} to adopt that key, or choose another alias`],
     ["an unversioned state bucket open to the public", (w) => Object.assign(w.buckets["mavik-terraform-state"], { versioning: null, publicAccessBlock: null }), ENV, "state-bucket", "versioning is off: an overwritten state cannot be recovered; it has no public access block"],
     ["no state bucket", (w) => delete w.buckets["mavik-terraform-state"], ENV, "state-bucket", "the bucket mavik-terraform-state does not exist: terraform init fails. Create it first: versioned, encrypted, public access blocked"],
-    ["no lock table", () => undefined, dynamodbLocked, "lock-table", "it does not exist: terraform init fails. Create it with the partition key LockID (string)"],
+    ["no lock table", () => undefined, dynamodbLocked, "lock-table", "it does not exist in us-east-1 (state.region, where Terraform's S3 backend looks for it): locking the state fails. Create it there with the partition key LockID (string)"],
   ])("fails: %s (exit 1)", async (_name, change, env, check, reason) => {
     change(wire.world);
     const { results, code } = await preflight([], configWith(env));
@@ -412,6 +442,113 @@ describe("--preflight", () => {
       { check: "principal", target: "arn:aws:iam::111111111111:role/partner", status: "could-not-check", reason: "in account 111111111111: its IAM is not readable with ssot's credentials" },
     ]);
     expect(code).toBe(2);
+  });
+
+  test("the state bucket must answer in state.region: a redirect is a fail naming the bucket's region, and is not followed", async () => {
+    wire.world.buckets["mavik-terraform-state"].region = "us-west-2";
+    const { row, code } = await preflight();
+    expect(row("state-bucket")).toEqual({
+      check: "state-bucket",
+      target: "s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate",
+      status: "fail",
+      reason:
+        'the bucket is in us-west-2, not state.region us-east-1: S3 answers 301 PermanentRedirect, which Terraform\'s S3 backend does not follow (terraform init: requested bucket from "us-east-1", actual location "us-west-2"). Set state.region to us-west-2',
+    });
+    expect(wire.calls("s3").map((c) => `${c.operation} ${c.region}`)).toEqual(["GetBucketVersioning us-east-1"]);
+    expect(code).toBe(1);
+  });
+
+  test("the state bucket is read in state.region, not the key's region", async () => {
+    const { row, code } = await preflight([], configWith({ ...ENV, region: "eu-west-1", resources: undefined }));
+    expect(row("state-bucket")).toMatchObject({ status: "pass" });
+    expect(wire.calls("s3").map((c) => `${c.operation} ${c.region}`)).toEqual(["GetBucketVersioning us-east-1", "GetBucketEncryption us-east-1", "GetPublicAccessBlock us-east-1"]);
+    expect(code).toBe(0);
+  });
+
+  // Terraform's S3 backend: `region` is the region of the bucket and of the DynamoDB table.
+  test.each<[string, string, CheckResult]>([
+    ["only in the state region: pass", "us-west-2", { check: "lock-table", target: "mavik-terraform-locks", status: "pass", reason: "exists in us-west-2, keyed by LockID (string)" }],
+    [
+      "only in the key's region: fail",
+      "us-east-1",
+      {
+        check: "lock-table",
+        target: "mavik-terraform-locks",
+        status: "fail",
+        reason: "it does not exist in us-west-2 (state.region, where Terraform's S3 backend looks for it): locking the state fails. Create it there with the partition key LockID (string)",
+      },
+    ],
+  ])("the lock table is looked up in state.region: a table %s", async (_name, tableRegion, expected) => {
+    wire.world.buckets["mavik-terraform-state"].region = "us-west-2";
+    wire.world.tables["mavik-terraform-locks"] = { hashKey: "LockID", region: tableRegion };
+    const { row } = await preflight([], configWith({ ...dynamodbLocked, state: { ...dynamodbLocked.state, region: "us-west-2" } }));
+    expect(row("lock-table")).toEqual(expected);
+    expect(row("state-bucket")).toMatchObject({ status: "pass" });
+    expect(wire.calls("dynamodb", "DescribeTable").map((c) => c.region)).toEqual(["us-west-2"]);
+  });
+
+  test("credentials of another account stop the run after GetCallerIdentity: every other row is not checked", async () => {
+    wire.world.caller = { arn: "arn:aws:iam::210987654321:user/someone", userId: "AIDAX", account: "210987654321" };
+    const { results, code } = await preflight([], configWith(dynamodbLocked));
+    const notChecked = (check: string, target: string): CheckResult => ({ check, target, status: "could-not-check", reason: "not checked: the credentials are for account 210987654321" });
+    expect(results).toEqual([
+      { check: "caller", target: "arn:aws:iam::210987654321:user/someone", status: "fail", reason: "credentials of account 210987654321, not ssot's 167067248318: the provider's allowed_account_ids refuses them" },
+      notChecked("principal", `arn:aws:iam::${ACCOUNT}:user/mavik-developer`),
+      notChecked("principal", `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`),
+      notChecked("principal", `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`),
+      notChecked("principal", `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole`),
+      notChecked("alias", "alias/mavik-data-kms-key"),
+      notChecked("existing-key-policy", KEY_ID),
+      notChecked("state-bucket", "s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate"),
+      notChecked("lock-table", "mavik-terraform-locks"),
+      notChecked("lockout", "arn:aws:iam::210987654321:user/someone"),
+    ]);
+    expect(wire.received.map((r) => `${r.service}:${r.operation}`)).toEqual(["sts:GetCallerIdentity"]);
+    expect(code).toBe(1);
+  });
+
+  test("credentials whose account cannot be learned: nothing else is called, every other row is not checked", async () => {
+    wire.inject("sts", "GetCallerIdentity", { kind: "error", status: 403, code: "InvalidClientTokenId", message: "The security token included in the request is invalid." });
+    const { results, code } = await preflight();
+    expect(results[0]).toEqual({ check: "caller", target: "sts:GetCallerIdentity", status: "could-not-check", reason: "access denied: The security token included in the request is invalid." });
+    expect(results.slice(1).map((r) => [r.check, r.status, r.reason])).toEqual(
+      ["principal", "principal", "principal", "principal", "alias", "existing-key-policy", "state-bucket", "lockout"].map((check) => [
+        check,
+        "could-not-check",
+        "not checked: which account the credentials are for is unknown (sts:GetCallerIdentity failed)",
+      ]),
+    );
+    expect(wire.received.map((r) => `${r.service}:${r.operation}`)).toEqual(["sts:GetCallerIdentity"]);
+    expect(code).toBe(2);
+  });
+
+  // The endpoints AWS's rules give each partition: IAM has one per partition (signed in us-east-1,
+  // cn-north-1, us-gov-west-1), STS one per region. The clients are made without an endpoint and
+  // only their connections go to the wire, so the Host header is where each call was meant to go.
+  test.each([
+    ["aws-cn", "cn-northwest-1", "iam.cn-north-1.amazonaws.com.cn", "cn-north-1", "sts.cn-northwest-1.amazonaws.com.cn"],
+    ["aws-us-gov", "us-gov-east-1", "iam.us-gov.amazonaws.com", "us-gov-west-1", "sts.us-gov-east-1.amazonaws.com"],
+    ["aws", "eu-west-1", "iam.amazonaws.com", "us-east-1", "sts.eu-west-1.amazonaws.com"],
+  ])("an %s environment (%s): IAM and STS calls go to the partition's endpoints", async (partition, region, iamHost, iamRegion, stsHost) => {
+    const env: EnvironmentConfig = { ...ENV, region, state: { ...ENV.state, region }, resources: undefined };
+    Object.assign(wire.world, { region, caller: { arn: `arn:${partition}:iam::${ACCOUNT}:user/mavik-deployer`, userId: "AIDAEXAMPLE" } });
+    let stdout = "";
+    const code = await runVerify(["--env", ENV.name, "--preflight", "--json"], {
+      stdout: (t) => (stdout += t),
+      stderr: () => undefined,
+      clients: (o) => {
+        const clients = createClients(o);
+        routeThroughWire(clients, wire);
+        return clients;
+      },
+    }, configWith(env));
+    const results: CheckResult[] = JSON.parse(stdout).results;
+    expect(results.filter((r) => r.check === "principal").map((r) => [r.target, r.status])).toEqual(
+      ["user/mavik-developer", "user/mavik-deployer", "role/ecsTaskExecutionRole", "role/MavikLambdaRole"].map((p) => [`arn:${partition}:iam::${ACCOUNT}:${p}`, "pass"]),
+    );
+    expect([...new Set(wire.calls("iam").map((c) => `${c.host} ${c.region}`))]).toEqual([`${iamHost} ${iamRegion}`]);
+    expect(wire.calls("sts").map((c) => `${c.host} ${c.region}`)).toEqual([`${stsHost} ${region}`]);
+    expect(code).toBe(0);
   });
 
   test("sends only read-only calls", async () => {

@@ -4,7 +4,9 @@
  * reviews and comments whatever the plan did. The scripts it runs are tested in review.test.ts
  * (against real Terraform plans) and comment.test.ts (against recorded GitHub exchanges).
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseWorkflowFile } from "./support/processes";
 import { REPO } from "./support/synth";
@@ -86,3 +88,120 @@ describe("the pull-request workflow, as GitHub's parser reads it", () => {
     expect(text.match(/BASE: origin\/\$\{\{ github\.base_ref \}\}/g)).toHaveLength(2);
   });
 });
+
+/**
+ * The pull-request workflow runs when a change touches a file the synthesis (or the review and
+ * comment it runs) reads: its `paths` filter is compared with what the bundles read, as esbuild's
+ * metafile lists them (scripts/run.js records it), and with what a synth run opens at run time
+ * (traced), outside node_modules, whose contents package-lock.json decides.
+ *
+ * GitHub's filter patterns are matched with picomatch (`dot: true`: GitHub's `*` and `**` match
+ * dot files too). The two agree on literal paths, `<dir>/**` and `*` within one path segment,
+ * the only forms allowed below. They differ elsewhere (GitHub's "Filter pattern cheat sheet"):
+ * GitHub's `?` is zero or one of the preceding character, picomatch's exactly one character;
+ * GitHub's `+` is one or more of the preceding character, picomatch's an extglob; GitHub's `**`
+ * inside a segment (`**.js`) crosses `/`, picomatch's is a `*`; GitHub's leading `!` negates the
+ * patterns before it, in order, picomatch's one pattern; picomatch expands `{a,b}`.
+ */
+describe("the pull-request workflow runs for every file the synthesis reads", () => {
+  const picomatch: (glob: string, options: { dot: boolean }) => (file: string) => boolean = require("picomatch");
+  const text = fs.readFileSync(WORKFLOW, "utf8");
+  let paths: string[];
+  let read: Map<string, string>;
+
+  beforeAll(async () => {
+    const parsed = await parse(text);
+    paths = parsed.template.events.pull_request.paths;
+    read = filesTheWorkflowReads();
+  }, 60_000);
+
+  test("its paths are patterns GitHub and picomatch read alike: literal paths, <dir>/**, * within a segment", () => {
+    const agreed = /^(?:[A-Za-z0-9._-]|\*(?!\*))+(?:\/(?:[A-Za-z0-9._-]|\*(?!\*))+)*(?:\/\*\*)?$/;
+    expect(paths.filter((p) => !agreed.test(p))).toEqual([]);
+    expect(paths.length).toBeGreaterThan(0);
+  });
+
+  test("every file read, outside node_modules, is matched by a pattern, and every pattern matches one", () => {
+    const matchers = paths.map((p) => [p, picomatch(p, { dot: true })] as const);
+    const unmatched = [...read].filter(([file]) => !matchers.some(([, m]) => m(file))).map(([file, why]) => `${file} (${why})`);
+    expect(unmatched).toEqual([]);
+    expect(matchers.filter(([, m]) => ![...read.keys()].some(m)).map(([p]) => p)).toEqual([]);
+    // What the comparison stands on: the synth's own inputs and run-time reads are among them.
+    expect([...read.keys()]).toEqual(expect.arrayContaining(["main.ts", "app/index.ts", "environments.json", "tsconfig.json", "package-lock.json"]));
+  });
+
+  test("the audit workflow has no paths filter: its schedule runs whatever changed", async () => {
+    const audit = await parseWorkflowFile("audit.yml", fs.readFileSync(path.join(REPO, ".github", "workflows", "audit.yml"), "utf8"));
+    expect(audit.errors).toEqual([]);
+    expect(Object.keys(audit.template.events).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(JSON.stringify(audit.template.events)).not.toMatch(/paths/);
+  });
+
+  /** Each file the workflow's commands read, with why: the bundles' inputs, a traced synth, the scripts it runs. */
+  function filesTheWorkflowReads(): Map<string, string> {
+    const files = new Map<string, string>();
+    const add = (file: string, why: string) => {
+      if (!file.startsWith("node_modules/") && !files.has(file)) files.set(file, why);
+    };
+    const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).scripts;
+    // The shell scripts its steps run, and the ones they source.
+    const shell = [...text.matchAll(/(scripts\/ci\/[a-z-]+\.sh)/g)].map((m) => m[1]);
+    for (const script of [...shell]) {
+      for (const [, sourced] of fs.readFileSync(path.join(REPO, script), "utf8").matchAll(/^source "\$\(dirname "\$0"\)\/([a-z-]+\.sh)"/gm)) shell.push(`scripts/ci/${sourced}`);
+    }
+    shell.forEach((s) => add(s, "a script the workflow runs"));
+    // The bundles of scripts/run.js its commands run: npm scripts and the shell scripts.
+    const entries = new Set<string>();
+    for (const [, name] of text.matchAll(/npm run (?:--silent )?([a-z-]+)/g)) {
+      const launched = /^node scripts\/run\.js ([a-z-]+)$/.exec(scripts[name] ?? "");
+      if (launched) entries.add(launched[1]);
+    }
+    for (const script of shell) for (const [, name] of fs.readFileSync(path.join(REPO, script), "utf8").matchAll(/run\.js" ([a-z-]+)/g)) entries.add(name);
+    expect([...entries].sort()).toEqual(["comment", "main", "review"]);
+    const run = require(path.join(REPO, "scripts", "run.js")) as { prepare(name: string): string };
+    for (const entry of entries) {
+      const stamp = JSON.parse(fs.readFileSync(run.prepare(entry).replace(/\.js$/, ".inputs.json"), "utf8")) as { inputs: string[] };
+      stamp.inputs.forEach((i) => add(i, `an input of the ${entry} bundle`));
+    }
+    // What `npm run synth` opens at run time, as the workflow runs it (environments.json by default).
+    for (const file of tracedSynth()) add(file, "read by npm run synth");
+    add("package.json", "npm ci, and the commands' scripts");
+    add("package-lock.json", "npm ci: what node_modules holds");
+    add("cdktf.json", "the app command `cdktf synth` runs");
+    add(".github/workflows/pr-review.yml", "the workflow itself");
+    return files;
+  }
+});
+
+/**
+ * The repository files `node scripts/run.js main` touches (opens, reads or stats) in a synth of
+ * the default environments file, outside node_modules, dist/ and the output directory.
+ */
+function tracedSynth(): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-synth-trace-"));
+  const log = path.join(dir, "read.json");
+  const tracer = path.join(dir, "trace.js");
+  fs.writeFileSync(
+    tracer,
+    `const fs = require("fs");
+const seen = new Set();
+for (const name of ["openSync", "readFileSync", "statSync", "lstatSync", "existsSync", "readdirSync", "accessSync"]) {
+  const original = fs[name];
+  fs[name] = function (file, ...rest) {
+    if (typeof file === "string" || file instanceof URL) seen.add(String(file));
+    return original.call(this, file, ...rest);
+  };
+}
+process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(log)}, JSON.stringify([...seen])));
+`,
+  );
+  const outdir = path.join(dir, "out");
+  const result = spawnSync(process.execPath, ["-r", tracer, path.join(REPO, "scripts", "run.js"), "main"], {
+    cwd: REPO,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, CDKTF_OUTDIR: outdir },
+  });
+  expect([result.status, result.stderr]).toEqual([0, ""]);
+  const touched = (JSON.parse(fs.readFileSync(log, "utf8")) as string[]).map((f) => path.relative(REPO, path.resolve(REPO, f)));
+  return touched.filter((f) => !f.startsWith("..") && !/^(node_modules|dist)(\/|$)/.test(f) && f !== "" && fs.statSync(path.join(REPO, f), { throwIfNoEntry: false })?.isFile());
+}

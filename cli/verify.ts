@@ -89,7 +89,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
     io.stdout(JSON.stringify(auditRolePolicy(environment), null, 2) + "\n");
     return 0;
   }
-  const clients = (io.clients ?? createClients)({ region: environment.region, endpoint });
+  const clients = (io.clients ?? createClients)({ region: environment.region, stateRegion: environment.state.region, endpoint });
   const limit = deadline(seconds);
   const mode = values.preflight ? "preflight" : "verifying";
   io.stderr(`${mode} ${environment.name} (${environment.accountId}, ${environment.region})\n`);

@@ -10,6 +10,11 @@
  * throttle N times, answer 5xx N times, or a given error. CloudTrail's NextToken is strict: it is
  * only valid with the parameters it was issued for (LookupEvents: "InvalidNextTokenException").
  *
+ * {@link routeThroughWire} sends clients made without an endpoint here after the SDK chose the
+ * endpoint AWS's rules give their region: the request keeps that Host header, recorded as
+ * `Received.host`, so a test sees which partition's endpoint a call was meant for. S3 is then
+ * addressed virtual-hosted style (the bucket in the Host), which the server reads as well.
+ *
  * Shapes: the AWS API references of DescribeKey, GetKeyRotationStatus, ListAliases, GetKeyPolicy,
  * DescribeSecret, LookupEvents, DescribeTable, GetFunctionConfiguration, GetBucketEncryption,
  * GetBucketVersioning, GetPublicAccessBlock, GetObject, GetCallerIdentity, GetUser and GetRole.
@@ -53,7 +58,8 @@ export interface World {
   aliasPageSize?: number;
   secrets: Record<string, { kmsKeyId?: string }>;
   buckets: Record<string, WireBucket>;
-  tables: Record<string, { kmsKeyArn?: string; hashKey?: string }>;
+  /** `region`: the table's region (DescribeTable elsewhere is ResourceNotFoundException). @default the world's */
+  tables: Record<string, { kmsKeyArn?: string; hashKey?: string; region?: string }>;
   functions: Record<string, { kmsKeyArn?: string }>;
   events: WireEvent[];
   /** LookupEvents page size (AWS's default is 50). */
@@ -97,7 +103,10 @@ interface FaultRule {
 
 export interface Received {
   readonly service: string;
+  /** The SigV4 credential scope's region. */
   readonly region: string;
+  /** The Host header: the endpoint the SDK resolved (the wire's own address when given as `endpoint`). */
+  readonly host: string;
   readonly operation: string;
   readonly input: Record<string, unknown>;
 }
@@ -169,6 +178,7 @@ export class AwsWire {
     }
     const [, region, service] = scope;
     const url = new URL(req.url ?? "/", "http://localhost");
+    const host = String(req.headers.host ?? "");
     let operation = "";
     let input: Record<string, unknown> = {};
     try {
@@ -177,7 +187,7 @@ export class AwsWire {
       res.writeHead(400, { "content-type": "text/plain" }).end(String(e));
       return;
     }
-    this.received.push({ service, region, operation, input });
+    this.received.push({ service, region, host, operation, input });
     const rule = this.faults.find((f) => f.remaining > 0 && f.service === service && (f.operation === undefined || f.operation === operation));
     if (rule) {
       rule.remaining--;
@@ -293,7 +303,7 @@ export class AwsWire {
       case "dynamodb.DescribeTable": {
         const name = String(input.TableName);
         const table = w.tables[name];
-        if (!table) throw new WireError(400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", `Requested resource not found: Table: ${name} not found`);
+        if (!table || (table.region ?? w.region) !== region) throw new WireError(400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", `Requested resource not found: Table: ${name} not found`);
         const hashKey = table.hashKey ?? "id";
         return {
           json: {
@@ -479,7 +489,10 @@ function parseRequest(service: string, req: http.IncomingMessage, url: URL, body
     return { operation: "GetFunctionConfiguration", input: { FunctionName: decodeURIComponent(match[1]) } };
   }
   if (service === "s3") {
-    const [, bucket, ...key] = url.pathname.split("/");
+    // Virtual-hosted style (<bucket>.s3.<region>.amazonaws.com[.cn]), else path style (/<bucket>/<key>).
+    const virtual = /^(.+?)\.s3[.-](?:[a-z0-9-]+\.)*amazonaws\.com(?:\.cn)?(?::\d+)?$/.exec(String(req.headers.host ?? ""));
+    const parts = url.pathname.split("/").slice(1);
+    const [bucket, ...key] = virtual ? [virtual[1], ...(url.pathname === "/" ? [] : parts)] : parts;
     const q = url.searchParams;
     if (q.has("encryption")) return { operation: "GetBucketEncryption", input: { Bucket: bucket } };
     if (q.has("versioning")) return { operation: "GetBucketVersioning", input: { Bucket: bucket } };
@@ -491,3 +504,27 @@ function parseRequest(service: string, req: http.IncomingMessage, url: URL, body
 
 let requestCounter = 0;
 const requestId = () => `req-${(++requestCounter).toString(16).padStart(8, "0")}`;
+
+/** The part of an SDK client this file uses: its middleware stack. */
+interface SdkClient {
+  readonly middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void };
+}
+
+/**
+ * Sends every request of `clients` (made without `endpoint`) to `wire`, after the SDK resolved the
+ * endpoint AWS's rules give the client's region and signed the request: only the connection goes to
+ * the wire; the Host header stays the resolved endpoint's, and the wire records it.
+ */
+export function routeThroughWire(clients: object, wire: AwsWire): void {
+  const target = new URL(wire.url);
+  for (const client of Object.values(clients) as SdkClient[]) {
+    client.middlewareStack.add(
+      (next: (args: { request: { protocol: string; hostname: string; port?: number } }) => Promise<unknown>) =>
+        (args: { request: { protocol: string; hostname: string; port?: number } }) => {
+          Object.assign(args.request, { protocol: target.protocol, hostname: target.hostname, port: Number(target.port) });
+          return next(args);
+        },
+      { step: "finalizeRequest", priority: "low", name: "routeThroughWire" },
+    );
+  }
+}

@@ -8,7 +8,7 @@ import {
 import { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { composeKeyPolicy, DEFAULT_ALIAS, KeyBinding, normalizePolicy, partitionOf, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
 import { EnvironmentConfig } from "../../app";
-import { Clients, READ_ONLY_COMMANDS as C, send } from "./commands";
+import { Clients, READ_ONLY_COMMANDS as C, redirectedRegion, send, stateRedirectReason } from "./commands";
 import { cannotCheck, CheckResult } from "./outcome";
 import { bindingTargets, environmentBindings } from "./targets";
 
@@ -74,8 +74,14 @@ export async function verifyEnvironment(env: EnvironmentConfig, clients: Clients
     results.push(cannotCheck("key", expected.id ?? alias, e));
   }
 
-  if (keyArn === undefined || keyId === undefined) {
-    const reason = "the key could not be described, so nothing that depends on it was checked";
+  // DescribeKey resolves the alias or key id in the caller's account: a key of another account
+  // means credentials of that account, and every read below would be of the wrong account.
+  const keyAccount = keyArn?.split(":")[4];
+  if (keyArn === undefined || keyId === undefined || keyAccount !== env.accountId) {
+    const reason =
+      keyArn === undefined || keyId === undefined
+        ? "the key could not be described, so nothing that depends on it was checked"
+        : `not checked: the credentials are for account ${keyAccount}`;
     for (const check of ["rotation", "alias", "policy"]) results.push({ check, target: alias, status: "could-not-check", reason });
     for (const t of targets) results.push({ check: t.check, target: t.target, status: "could-not-check", reason });
     for (const check of ["usage", "destructive-events"]) results.push({ check, target: alias, status: "could-not-check", reason });
@@ -114,19 +120,22 @@ function placeProblems(keyArn: string | undefined, env: EnvironmentConfig): stri
 
 /**
  * The key id the alias must target: `--key-id`, else `existingKeyId`, else the `key_id` output of
- * the environment's Terraform state (read from its S3 object).
+ * the environment's Terraform state (read from its S3 object as Terraform's backend reads it: in
+ * `state.region`, a redirect to another region being a failure).
  */
 async function expectedKey(env: EnvironmentConfig, clients: Clients, keyId: string | undefined, signal?: AbortSignal): Promise<ExpectedKey> {
   if (keyId !== undefined) return { id: keyId, source: "--key-id" };
   if (env.existingKeyId !== undefined) return { id: env.existingKeyId, source: "existingKeyId" };
   const object = `s3://${env.state.bucket}/${stateKey(env.state, env.name)}`;
   try {
-    const out = await send<GetObjectCommandOutput>(clients.s3, new C.GetObjectCommand.command({ Bucket: env.state.bucket, Key: stateKey(env.state, env.name) }), signal);
+    const out = await send<GetObjectCommandOutput>(clients.stateS3, new C.GetObjectCommand.command({ Bucket: env.state.bucket, Key: stateKey(env.state, env.name) }), signal);
     const state = JSON.parse((await out.Body?.transformToString()) ?? "{}");
     const id = state?.outputs?.key_id?.value;
     return typeof id === "string" ? { id, source: `the key_id output of ${object}` } : { source: `${object} has no key_id output (not deployed yet?)` };
   } catch (e) {
-    return { source: `the state ${object} could not be read (${cannotCheck("state", object, e).reason})` };
+    const moved = redirectedRegion(e);
+    const why = moved === undefined ? cannotCheck("state", object, e).reason : stateRedirectReason(env.state.region, moved);
+    return { source: `the state ${object} could not be read (${why})` };
   }
 }
 async function checkRotation(clients: Clients, keyId: string, expected: number, signal?: AbortSignal): Promise<CheckResult> {

@@ -43,10 +43,20 @@ export interface Clients {
   readonly cloudtrail: CloudTrailClient;
   readonly sts: STSClient;
   readonly iam: IAMClient;
+  /**
+   * S3 in the state bucket's region (`state.region`), following no redirect: Terraform's S3
+   * backend reads the bucket there and fails on S3's 301 to another region.
+   */
+  readonly stateS3: S3Client;
+  /** DynamoDB in `state.region`: the S3 backend's `region` is the bucket's and the lock table's. */
+  readonly stateDynamodb: DynamoDBClient;
 }
 
 export interface ClientOptions {
+  /** The environment's region: the key's, and its resources'. */
   readonly region: string;
+  /** The state bucket's and lock table's region (`state.region`). @default region */
+  readonly stateRegion?: string;
   /** An emulator's URL, e.g. http://127.0.0.1:4566. */
   readonly endpoint?: string;
   /** Attempts per call, with the SDK's standard retry (backoff on throttling). @default 5 */
@@ -70,7 +80,9 @@ export function silenceSdkNodeNotice(env: NodeJS.ProcessEnv = process.env): void
 /**
  * One client per service, with the default credential chain, the SDK's standard retry, and
  * timeouts: the SDK sets none by default, so an endpoint that accepts a connection and never
- * answers would hold verify forever. S3 follows region redirects (a bucket of another region).
+ * answers would hold verify forever. The S3 client of bound buckets follows region redirects (a
+ * bucket of another region is read there); the state's does not, as Terraform's backend does not.
+ * IAM goes to its partition's endpoint ({@link iamRegion}), STS to the region's.
  */
 export function createClients(options: ClientOptions): Clients {
   silenceSdkNodeNotice();
@@ -81,6 +93,7 @@ export function createClients(options: ClientOptions): Clients {
     requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 5000, requestTimeout: options.requestTimeoutMs ?? 20000, throwOnRequestTimeout: true },
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
   };
+  const state = { ...config, region: options.stateRegion ?? options.region };
   return {
     kms: new KMSClient(config),
     secrets: new SecretsManagerClient(config),
@@ -89,9 +102,53 @@ export function createClients(options: ClientOptions): Clients {
     lambda: new LambdaClient(config),
     cloudtrail: new CloudTrailClient(config),
     sts: new STSClient(config),
-    // IAM is global: its endpoint signs for us-east-1 (aws partition).
-    iam: new IAMClient({ ...config, region: options.endpoint ? options.region : "us-east-1" }),
+    iam: new IAMClient({ ...config, region: iamRegion(options.region) }),
+    stateS3: new S3Client({ ...state, forcePathStyle: options.endpoint !== undefined, followRegionRedirects: false }),
+    stateDynamodb: new DynamoDBClient(state),
   };
+}
+
+/**
+ * The region IAM's endpoint signs for in `region`'s partition: IAM has one endpoint per partition,
+ * iam.amazonaws.com in us-east-1, iam.cn-north-1.amazonaws.com.cn in cn-north-1,
+ * iam.us-gov.amazonaws.com in us-gov-west-1 (IAM User Guide, "Calling the IAM API using HTTP query
+ * requests", Endpoints; AWS GovCloud (US) User Guide, IAM: one IAM control plane, in US-West).
+ * Read from the IAM client's own endpoint rules (AWS's endpoint data), so every partition the
+ * SDK knows is covered; a client made with this region reaches that endpoint, and an emulator
+ * given as `endpoint` sees the same signing region.
+ */
+export function iamRegion(region: string): string {
+  const probe = new IAMClient({ region, credentials: { accessKeyId: "-", secretAccessKey: "-" } });
+  try {
+    const resolved = probe.config.endpointProvider({ Region: region, UseFIPS: false, UseDualStack: false });
+    const schemes = resolved.properties?.authSchemes as { signingRegion?: string }[] | undefined;
+    return schemes?.find((s) => s.signingRegion)?.signingRegion ?? region;
+  } finally {
+    probe.destroy();
+  }
+}
+
+/**
+ * The region S3 names when it answers 301 PermanentRedirect: the bucket is in another region than
+ * the request's, and says which in the `x-amz-bucket-region` header (S3 API reference, HeadBucket
+ * and "Error responses": PermanentRedirect, 301 Moved Permanently). `null` for a 301 without the
+ * header; `undefined` for any other error.
+ */
+export function redirectedRegion(error: unknown): string | null | undefined {
+  const e = error as { $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string | undefined> } };
+  if (e?.$metadata?.httpStatusCode !== 301) return undefined;
+  return e.$response?.headers?.["x-amz-bucket-region"] ?? null;
+}
+
+/**
+ * Why a bucket read in `stateRegion` (`state.region`) was redirected: Terraform's S3 backend does
+ * not follow the redirect and fails with its `requested bucket from …, actual location …` error
+ * (hashicorp/terraform, internal/backend/remote-state/s3, bucketRegionError).
+ */
+export function stateRedirectReason(stateRegion: string, actual: string | null): string {
+  return actual === null
+    ? `the bucket is not in state.region ${stateRegion}: S3 answers 301 PermanentRedirect without naming its region, and Terraform's S3 backend does not follow it`
+    : `the bucket is in ${actual}, not state.region ${stateRegion}: S3 answers 301 PermanentRedirect, which Terraform's S3 backend does not follow (terraform init: requested bucket from ${JSON.stringify(stateRegion)}, actual location ${JSON.stringify(actual)}). Set state.region to ${actual}`;
 }
 
 /** Closes every client's connections, so the process ends when verify does. */

@@ -4,13 +4,17 @@
  * verify's exit codes.
  *
  * - caller: the credentials are of the environment's account (the provider's allowed_account_ids
- *   would refuse others);
+ *   would refuse others). When they are another account's, or their account cannot be learned,
+ *   nothing else is called: every other row is "not checked" (a missing principal or a free alias
+ *   in the wrong account says nothing of the right one);
  * - principal: every principal the key policy names exists (KMS rejects a policy naming a missing
  *   one with MalformedPolicyDocumentException);
  * - alias: free, or already targeting `existingKeyId` (creating a taken alias fails);
  * - existing-key-policy: what the deploy changes in the live policy of `existingKeyId`;
- * - state-bucket: exists, versioned, encrypted, public access blocked;
- * - lock-table: exists with a LockID string key, where DynamoDB locking is configured;
+ * - state-bucket: answers in `state.region` (Terraform's S3 backend does not follow S3's 301 to
+ *   another region), exists, versioned, encrypted, public access blocked;
+ * - lock-table: exists in `state.region` with a LockID string key, where DynamoDB locking is
+ *   configured (the backend's `region` is "the region of the S3 bucket and DynamoDB table");
  * - lockout: the caller keeps kms:PutKeyPolicy after the change (AWS's lockout safety check).
  */
 import { DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
@@ -20,7 +24,7 @@ import { GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
 import { environmentStack, EnvironmentConfig } from "../../app";
 import { awsPrincipals, DEFAULT_ALIAS, lockout, partitionOf, PolicyDocument, stateKey } from "../../modules/index";
 import { statementDiff } from "../review/diff";
-import { Clients, READ_ONLY_COMMANDS as C, send } from "./commands";
+import { Clients, READ_ONLY_COMMANDS as C, redirectedRegion, send, stateRedirectReason } from "./commands";
 import { liveKeyPolicy } from "./checks";
 import { cannotCheck, CheckResult } from "./outcome";
 
@@ -37,47 +41,62 @@ export async function preflightEnvironment(env: EnvironmentConfig, clients: Clie
 
   progress("GetCallerIdentity");
   let caller: string | undefined;
+  /** Why nothing else is checked: the credentials are not (or not known to be) the environment's account's. */
+  let stop: string | undefined;
   try {
     const id = await send<GetCallerIdentityCommandOutput>(clients.sts, new C.GetCallerIdentityCommand.command({}), signal);
     caller = id.Arn;
-    results.push(
-      id.Account === env.accountId
-        ? { check: "caller", target: id.Arn ?? "?", status: "pass", reason: `credentials of account ${env.accountId}` }
-        : {
-            check: "caller",
-            target: id.Arn ?? "?",
-            status: "fail",
-            reason: `credentials of account ${id.Account}, not ${env.name}'s ${env.accountId}: the provider's allowed_account_ids refuses them`,
-          },
-    );
+    if (id.Account === env.accountId) {
+      results.push({ check: "caller", target: id.Arn ?? "?", status: "pass", reason: `credentials of account ${env.accountId}` });
+    } else {
+      results.push({
+        check: "caller",
+        target: id.Arn ?? "?",
+        status: "fail",
+        reason: `credentials of account ${id.Account}, not ${env.name}'s ${env.accountId}: the provider's allowed_account_ids refuses them`,
+      });
+      stop = `not checked: the credentials are for account ${id.Account}`;
+    }
   } catch (e) {
     results.push(cannotCheck("caller", "sts:GetCallerIdentity", e));
+    stop = "not checked: which account the credentials are for is unknown (sts:GetCallerIdentity failed)";
   }
 
-  for (const principal of namedPrincipals(policy)) {
-    progress(`principal ${principal.arn}`);
-    results.push(await checkPrincipal(clients, principal, env, signal));
+  const rows: Row[] = [
+    ...namedPrincipals(policy).map((p): Row => ({ check: "principal", target: p.arn, progress: `principal ${p.arn}`, run: () => checkPrincipal(clients, p, env, signal) })),
+    { check: "alias", target: env.alias ?? DEFAULT_ALIAS, progress: "ListAliases", run: () => checkAliasFree(clients, env, signal) },
+  ];
+  const keyId = env.existingKeyId;
+  if (keyId !== undefined) {
+    rows.push({ check: "existing-key-policy", target: keyId, progress: `GetKeyPolicy ${keyId}`, run: () => checkExistingPolicy(clients, keyId, policy, signal) });
   }
-
-  progress("ListAliases");
-  results.push(await checkAliasFree(clients, env, signal));
-
-  if (env.existingKeyId !== undefined) {
-    progress(`GetKeyPolicy ${env.existingKeyId}`);
-    results.push(await checkExistingPolicy(clients, env.existingKeyId, policy, signal));
-  }
-
-  progress(`state bucket ${env.state.bucket}`);
-  results.push(await checkStateBucket(clients, env, signal));
+  rows.push({ check: "state-bucket", target: stateTarget(env), progress: `state bucket ${env.state.bucket}`, run: () => checkStateBucket(clients, env, signal) });
   const locking = env.state.locking;
   if (locking.type === "dynamodb") {
-    progress(`lock table ${locking.table}`);
-    results.push(await checkLockTable(clients, locking.table, signal));
+    rows.push({ check: "lock-table", target: locking.table, progress: `lock table ${locking.table}`, run: () => checkLockTable(clients, locking.table, env.state.region, signal) });
   }
+  rows.push({ check: "lockout", target: caller ?? "(the caller)", run: async () => checkLockout(policy, env, caller) });
 
-  results.push(checkLockout(policy, env, caller));
+  for (const row of rows) {
+    if (stop !== undefined) {
+      results.push({ check: row.check, target: row.target, status: "could-not-check", reason: stop });
+      continue;
+    }
+    if (row.progress) progress(row.progress);
+    results.push(await row.run());
+  }
   return results;
 }
+
+/** One row of the report after the caller's: what it checks, and the check. */
+interface Row {
+  readonly check: string;
+  readonly target: string;
+  readonly progress?: string;
+  run(): Promise<CheckResult>;
+}
+
+const stateTarget = (env: EnvironmentConfig) => `s3://${env.state.bucket}/${stateKey(env.state, env.name)}`;
 
 interface NamedPrincipal {
   readonly arn: string;
@@ -160,21 +179,22 @@ async function checkExistingPolicy(clients: Clients, keyId: string, policy: Poli
   }
 }
 
+/** The state bucket as Terraform's S3 backend reaches it: in `state.region`, following no redirect. */
 async function checkStateBucket(clients: Clients, env: EnvironmentConfig, signal?: AbortSignal): Promise<CheckResult> {
   const bucket = env.state.bucket;
-  const target = `s3://${bucket}/${stateKey(env.state, env.name)}`;
+  const target = stateTarget(env);
   const problems: string[] = [];
   try {
-    const versioning = await send<GetBucketVersioningCommandOutput>(clients.s3, new C.GetBucketVersioningCommand.command({ Bucket: bucket }), signal);
+    const versioning = await send<GetBucketVersioningCommandOutput>(clients.stateS3, new C.GetBucketVersioningCommand.command({ Bucket: bucket }), signal);
     if (versioning.Status !== "Enabled") problems.push(`versioning is ${versioning.Status ?? "off"}: an overwritten state cannot be recovered`);
     try {
-      await send(clients.s3, new C.GetBucketEncryptionCommand.command({ Bucket: bucket }), signal);
+      await send(clients.stateS3, new C.GetBucketEncryptionCommand.command({ Bucket: bucket }), signal);
     } catch (e) {
       if ((e as { name?: string }).name !== "ServerSideEncryptionConfigurationNotFoundError") throw e;
       problems.push("it has no default encryption");
     }
     try {
-      const block = await send<GetPublicAccessBlockCommandOutput>(clients.s3, new C.GetPublicAccessBlockCommand.command({ Bucket: bucket }), signal);
+      const block = await send<GetPublicAccessBlockCommandOutput>(clients.stateS3, new C.GetPublicAccessBlockCommand.command({ Bucket: bucket }), signal);
       const c = block.PublicAccessBlockConfiguration ?? {};
       const open = (["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"] as const).filter((k) => c[k] !== true);
       if (open.length) problems.push(`public access is not fully blocked (${open.join(", ")} off)`);
@@ -183,6 +203,8 @@ async function checkStateBucket(clients: Clients, env: EnvironmentConfig, signal
       problems.push("it has no public access block");
     }
   } catch (e) {
+    const moved = redirectedRegion(e);
+    if (moved !== undefined) return { check: "state-bucket", target, status: "fail", reason: stateRedirectReason(env.state.region, moved) };
     if ((e as { name?: string }).name === "NoSuchBucket") {
       return { check: "state-bucket", target, status: "fail", reason: `the bucket ${bucket} does not exist: terraform init fails. Create it first: versioned, encrypted, public access blocked` };
     }
@@ -193,17 +215,23 @@ async function checkStateBucket(clients: Clients, env: EnvironmentConfig, signal
     : { check: "state-bucket", target, status: "pass", reason: "exists, versioned, encrypted, public access blocked" };
 }
 
-async function checkLockTable(clients: Clients, table: string, signal?: AbortSignal): Promise<CheckResult> {
+/** The lock table where the S3 backend looks for it: in `state.region` (`region`: "AWS Region of the S3 Bucket and DynamoDB Table"). */
+async function checkLockTable(clients: Clients, table: string, region: string, signal?: AbortSignal): Promise<CheckResult> {
   try {
-    const d = await send<DescribeTableCommandOutput>(clients.dynamodb, new C.DescribeTableCommand.command({ TableName: table }), signal);
+    const d = await send<DescribeTableCommandOutput>(clients.stateDynamodb, new C.DescribeTableCommand.command({ TableName: table }), signal);
     const hash = d.Table?.KeySchema?.find((k) => k.KeyType === "HASH")?.AttributeName;
     const type = d.Table?.AttributeDefinitions?.find((a) => a.AttributeName === hash)?.AttributeType;
     return hash === "LockID" && type === "S"
-      ? { check: "lock-table", target: table, status: "pass", reason: "exists, keyed by LockID (string)" }
+      ? { check: "lock-table", target: table, status: "pass", reason: `exists in ${region}, keyed by LockID (string)` }
       : { check: "lock-table", target: table, status: "fail", reason: `its partition key is ${hash ?? "?"} (${type ?? "?"}); Terraform's S3 backend needs LockID (string)` };
   } catch (e) {
     if ((e as { name?: string }).name === "ResourceNotFoundException") {
-      return { check: "lock-table", target: table, status: "fail", reason: "it does not exist: terraform init fails. Create it with the partition key LockID (string)" };
+      return {
+        check: "lock-table",
+        target: table,
+        status: "fail",
+        reason: `it does not exist in ${region} (state.region, where Terraform's S3 backend looks for it): locking the state fails. Create it there with the partition key LockID (string)`,
+      };
     }
     return cannotCheck("lock-table", table, e);
   }
