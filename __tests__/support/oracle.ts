@@ -204,7 +204,11 @@ function rewriteClauses(
         const next = rewrite(operator, key, conditionValues(raw));
         if (next !== undefined) changed = true;
         const { operator: op, values } = next ?? { operator, values: conditionValues(raw) };
-        (Condition[op] ??= {})[key] = values;
+        // Two clauses of one operator on one key: the second spelt in another case (operators compare case-insensitively).
+        const spellings = [op, ...Array.from({ length: op.length }, (_, i) => op.slice(0, i) + op.slice(i).toLowerCase())];
+        const name = spellings.find((n) => Condition[n]?.[key] === undefined);
+        if (name === undefined) throw new Error(`too many clauses of ${op} on ${key} to emulate`);
+        (Condition[name] ??= {})[key] = values;
       }
     }
     return { ...s, Condition };
