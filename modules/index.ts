@@ -4,6 +4,8 @@
  */
 export { ConfigError, invalid, missing, notAllowed } from "./common/errors";
 export { ALARMS_SID, ALERT_EVENTS, alarmsStatement, alertEventPattern, EVENTS_SID, eventsStatement, KeyAudit } from "./audit/key-audit";
+export { COVERAGE_RULES, coverageEventPattern, coverageRuleName, exemptionIds, lambdaCoveragePolicy } from "./audit/coverage";
+export type { CoverageContext, CoverageExemption, CoverageProps, CoverageRule, CoveredType } from "./audit/coverage";
 export { cloudTrailPattern, DASHBOARD_OPERATIONS, dashboardBody, perKeyNamespace } from "./audit/dashboard";
 export type { DashboardParts } from "./audit/dashboard";
 export type { KeyAuditProps } from "./audit/key-audit";
@@ -55,8 +57,33 @@ export { requestPrincipal } from "./access/principals";
 export type { RequestPrincipal } from "./access/principals";
 export { resolvePrincipal } from "./key-policy/principal";
 export type { PrincipalRef } from "./key-policy/principal";
-export { asList, awsPrincipals, conditionValues, normalizePolicy, partitionOfPolicy, policiesEquivalent, principalEntries, readPolicy, renderPolicy } from "./key-policy/document";
-export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
+export {
+  asList,
+  awsPrincipals,
+  clauseKey,
+  conditionClauses,
+  conditionValues,
+  documentDifferences,
+  matchStatements,
+  normalizePolicy,
+  partitionOfPolicy,
+  policiesEquivalent,
+  principalEntries,
+  readPolicy,
+  renderPolicy,
+  statementDifferences,
+} from "./key-policy/document";
+export type {
+  ConditionClause,
+  DocumentDifference,
+  ElementDifference,
+  PlacedStatement,
+  PolicyCondition,
+  PolicyDocument,
+  PolicyPrincipal,
+  PolicyStatement,
+  StatementMatching,
+} from "./key-policy/document";
 export { kmsActions, matchingKmsActions, statementCovers } from "./key-policy/actions";
 export { enforce, failOnErrors } from "./checks/finding";
 export type { Finding, Rule, Severity } from "./checks/finding";

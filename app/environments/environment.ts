@@ -51,10 +51,11 @@ export interface EnvironmentConfig {
   readonly resources?: ResourcesConfig;
   /**
    * Audit of the key (seed §6): `alerts` (an EventBridge rule and SNS topic for destructive calls,
-   * with subscriptions) and `configRule` (AWS Config CMK_BACKING_KEY_ROTATION_ENABLED).
+   * with subscriptions), `configRule` (AWS Config CMK_BACKING_KEY_ROTATION_ENABLED) and `coverage`
+   * (AWS Config rules holding every bucket, table, secret and function of the account to the key).
    * @default none
    */
-  readonly audit?: Pick<KeyAuditProps, "alerts" | "configRule" | "dashboard" | "cloudTrailLogGroup" | "decryptAlarm">;
+  readonly audit?: Pick<KeyAuditProps, "alerts" | "configRule" | "dashboard" | "cloudTrailLogGroup" | "decryptAlarm" | "coverage">;
 }
 
 /** The environments file. */

@@ -88,6 +88,12 @@ const audit = z.strictObject({
   dashboard: z.boolean().optional(),
   cloudTrailLogGroup: z.string().optional(),
   decryptAlarm: z.strictObject({ threshold: z.number(), periodMinutes: z.number().optional() }).optional(),
+  // AWS Config coverage rules (modules/audit/coverage.ts, docs/coverage.md): `{}` turns them on.
+  coverage: z
+    .strictObject({
+      exemptions: z.array(z.strictObject({ type: z.enum(["bucket", "table", "secret", "function"]), name: z.string(), reason: z.string() })).optional(),
+    })
+    .optional(),
 });
 
 const environment = z.strictObject({

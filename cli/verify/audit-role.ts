@@ -3,6 +3,8 @@
  * audit does (`npm run verify -- --env <name> --audit-role-policy` prints it).
  *
  * - verify and --preflight: the actions of their commands (READ_ONLY_COMMANDS);
+ * - --discover: its list calls (DISCOVER_COMMANDS); not `--objects`, whose HeadObject is
+ *   authorized as s3:GetObject and so would let the role read every object not under the key;
  * - the drift plan (`terraform plan -refresh-only -lock=false`): the state object and the
  *   provider's reads of every resource and data source in the environment's stack.
  *
@@ -15,7 +17,7 @@
  */
 import { environmentStack, EnvironmentConfig } from "../../app";
 import { partitionOf, stateKey } from "../../modules/index";
-import { READ_ONLY_COMMANDS } from "./commands";
+import { DISCOVER_COMMANDS, READ_ONLY_COMMANDS } from "./commands";
 
 export const REFRESH_READS: Readonly<Record<string, readonly string[]>> = {
   aws_kms_key: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
@@ -82,6 +84,7 @@ export function auditRolePolicy(env: EnvironmentConfig, stack: Record<string, an
   const statements: Statement[] = [
     // s3:GetObject is verify's read of the state object only: TerraformStateRead grants that one.
     { Sid: "Verify", Effect: "Allow", Action: sorted(Object.values(READ_ONLY_COMMANDS).map((c) => c.action).filter((a) => a !== "s3:GetObject")), Resource: "*" },
+    { Sid: "Discover", Effect: "Allow", Action: sorted(Object.values(DISCOVER_COMMANDS).map((c) => c.action)), Resource: "*" },
     { Sid: "TerraformRefresh", Effect: "Allow", Action: sorted(reads), Resource: "*" },
     { Sid: "TerraformStateList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: sorted(states.map((s) => s3(s.bucket))) },
     { Sid: "TerraformStateRead", Effect: "Allow", Action: ["s3:GetObject"], Resource: sorted(states.map((s) => s3(`${s.bucket}/${s.key}`))) },
