@@ -203,7 +203,7 @@ describe("rule policy-grammar: what the evaluator does not know fails synth, nev
   test("NotPrincipal with Allow among additionalStatements fails synth, naming the statement and the field", () => {
     const allBut = { Sid: "AllBut", Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::167067248318:user/mavik-developer" }, Action: "kms:Decrypt", Resource: "*" } as PolicyStatement;
     expect(() => Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [allBut] }))).toThrow(
-      /^policy\.Statement\[5\]\.NotPrincipal: \{"AWS":"arn:aws:iam::167067248318:user\/mavik-developer"\} is not allowed\. NotPrincipal is for "Effect": "Deny" only/,
+      /^additionalStatements\[0\] \(policy\.Statement\[5\]\)\.NotPrincipal: \{"AWS":"arn:aws:iam::167067248318:user\/mavik-developer"\} is not allowed\. NotPrincipal is for "Effect": "Deny" only/,
     );
   });
 });
