@@ -28,6 +28,8 @@ export interface BenchResults {
   /** Packages `npm ci` installed, and tests `npm test` ran. */
   readonly packages: number | null;
   readonly tests: number | null;
+  /** Tests that failed in that run (0: `npm test` passed). */
+  readonly testsFailed: number;
   readonly commands: {
     readonly npmCiCold: Timed;
     readonly npmCiWarm: Timed;
@@ -86,7 +88,7 @@ export function benchmarkPage(r: BenchResults): string {
     "|---|---|---|---|",
     row("`npm ci`, empty npm cache (`--cache <empty dir>`)", c.npmCiCold, r.packages === null ? "" : `${r.packages} packages, from the registry`),
     row("`npm ci`, warm cache", c.npmCiWarm, "the same packages, from the cache"),
-    row("`npm test` (`CI=true`)", c.npmTest, r.tests === null ? "" : `${r.tests} tests`),
+    row("`npm test` (`CI=true`)", c.npmTest, `${r.tests ?? "?"} tests passed${r.testsFailed ? `, **${r.testsFailed} failed**` : ""}`),
     `| \`npm ci && npm test\`, warm cache | ${duration(sum(c.npmCiWarm, c.npmTest))} | | the sum of the two above |`,
     row("`npm run synth`, first run", c.synthFirst, "builds the bundle (scripts/run.js)"),
     row("`npm run synth`", c.synthWarm, `${times(c.tsNode, c.synthWarm)} faster than ts-node`),
@@ -117,7 +119,7 @@ export function benchQuote(r: BenchResults): string {
   const c = r.commands;
   return [
     `On a ${r.machine.cores}-core ${r.machine.cpu} at load ${r.machine.loadAverage[0].toFixed(1)} ([docs/benchmark.md](docs/benchmark.md)): \`npm ci\``,
-    `${duration(c.npmCiCold.seconds)} with an empty npm cache, ${duration(c.npmCiWarm.seconds)} with a warm one; \`npm test\` ${duration(c.npmTest.seconds)};`,
+    `${duration(c.npmCiCold.seconds)} with an empty npm cache, ${duration(c.npmCiWarm.seconds)} with a warm one; \`npm test\` ${duration(c.npmTest.seconds)}${r.testsFailed ? ` (${r.testsFailed} failed in that run)` : ""};`,
     `\`npm run synth\` ${duration(c.synthWarm.seconds)} (${duration(c.synthFirst.seconds)} the first time, when it builds its bundle); \`npx cdktf synth\` ${duration(c.cdktfSynth.seconds)}.`,
   ].join("\n");
 }
