@@ -3,7 +3,8 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { Testing } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { DataTerraformRemoteStateS3, Fn, TerraformOutput, TerraformVariable, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { DataKey, DataKeyProps } from "../modules/index";
 
@@ -102,6 +103,102 @@ describe("binding errors name the call, the value and what is allowed", () => {
       "a bucket with its own encryption block",
       (scope, key) => key.encryptBucket(new S3Bucket(scope, "files", { bucket: "mavik-files", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } })),
       'encryptBucket(aws_s3_bucket.files).server_side_encryption_configuration: "an inline block" is not allowed. Remove the bucket\'s own server_side_encryption_configuration block (deprecated by the AWS provider): the binding writes an aws_s3_bucket_server_side_encryption_configuration with the key instead.',
+    ],
+    [
+      "a table's name where the table is asked for (from JavaScript)",
+      (_scope, key) => key.encryptTable("orders" as unknown as DynamodbTable),
+      'encryptTable: "orders" is not allowed. encryptTable takes a DynamodbTable of this app (Terraform type aws_dynamodb_table).',
+    ],
+    [
+      "a number as a bucket",
+      (_scope, key) => key.encryptBucket(42 as unknown as string),
+      "encryptBucket: 42 is not allowed. encryptBucket takes an S3Bucket of this app, or an existing bucket's name (Terraform type aws_s3_bucket).",
+    ],
+    [
+      "existing as text",
+      (scope, key) => key.encryptTable(table(scope), { existing: "yes" as unknown as boolean }),
+      'encryptTable existing: "yes" is not allowed. true or false (a Boolean).',
+    ],
+  ])("%s", (_name, build, message) => {
+    expect(() => synth(build)).toThrow(message);
+  });
+});
+
+describe("Terraform names never come from a token's text", () => {
+  // Bindings and grants whose target is a reference: a bucket's name, a variable, a remote state's
+  // output, a role's name. `unrelated` first adds a construct that makes tokens of its own.
+  const build = (unrelated: boolean) =>
+    Testing.synthScope((scope) => {
+      if (unrelated) new TerraformOutput(scope, "unrelated", { value: new TerraformVariable(scope, "unrelated_input", { type: "string" }).stringValue });
+      const key = new DataKey(scope, "mavik_data_key", PROPS);
+      key.encryptBucket(new S3Bucket(scope, "logs", { bucket: "mavik-logs" }).bucket, { scope });
+      key.encryptBucket(new TerraformVariable(scope, "exports_bucket", { type: "string" }).stringValue, { scope });
+      const platform = new DataTerraformRemoteStateS3(scope, "platform", { bucket: "mavik-terraform-state", key: "platform.tfstate", region: "us-east-1" });
+      key.encryptBucket(platform.getString("shared_bucket"), { scope });
+      key.grantDecrypt(new IamRole(scope, "reader", { name: "mavik-reader", assumeRolePolicy: "{}" }).name);
+      key.grantEncrypt(platform.getString("writer_role"), { scope });
+    });
+  const addresses = (text: string) => {
+    const json = JSON.parse(text);
+    return Object.entries(json.resource as Record<string, object>).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`)).sort();
+  };
+  const without = (text: string, drop: (json: any) => void) => {
+    const json = JSON.parse(text);
+    drop(json);
+    return JSON.stringify(json);
+  };
+
+  test("each takes its name from what the reference points to", () => {
+    expect(addresses(build(false))).toEqual([
+      "aws_iam_role.reader",
+      "aws_iam_role_policy.mavik_data_key_platform_writer_role",
+      "aws_iam_role_policy.mavik_data_key_reader",
+      "aws_kms_alias.mavik_data_key",
+      "aws_kms_key.mavik_data_key",
+      "aws_s3_bucket.logs",
+      "aws_s3_bucket_server_side_encryption_configuration.exports_bucket",
+      "aws_s3_bucket_server_side_encryption_configuration.logs",
+      "aws_s3_bucket_server_side_encryption_configuration.platform_shared_bucket",
+    ]);
+  });
+
+  test("synthesized twice: byte-identical; after an unrelated construct first: the same addresses and the same JSON beside it", () => {
+    const first = build(false);
+    expect(build(false)).toBe(first);
+    const later = build(true);
+    expect(addresses(later)).toEqual(addresses(first));
+    expect(
+      without(later, (json) => {
+        delete json.output;
+        delete json.variable.unrelated_input;
+      }),
+    ).toBe(JSON.stringify(JSON.parse(first)));
+  });
+
+  test("the same bucket by two references (id, bucket) is bound once", () => {
+    expect(() =>
+      synth((scope, key) => {
+        const logs = new S3Bucket(scope, "logs", { bucket: "mavik-logs" });
+        key.encryptBucket(logs.bucket, { scope });
+        key.encryptBucket(logs.id, { scope });
+      }),
+    ).toThrow(
+      'encryptBucket: "aws_s3_bucket_server_side_encryption_configuration.logs" is not allowed. It is bound to the data key already (aws_s3_bucket_server_side_encryption_configuration.logs); bind each resource once.',
+    );
+  });
+
+  test.each<[string, (scope: Construct, key: DataKey) => void, string]>([
+    [
+      "a bucket name that is an expression, not one reference",
+      (scope, key) => key.encryptBucket(Fn.join("-", ["mavik", new TerraformVariable(scope, "env", { type: "string" }).stringValue]), { scope }),
+      'encryptBucket: "${join("-", ["mavik", var.env])}" is not allowed. It is a Terraform expression, not a reference to one resource, variable or output, so nothing names what it points to on every synth. ' +
+        "Pass the S3Bucket itself, a reference to its name (bucket.bucket), a variable or a remote state's output, or the bucket's name.",
+    ],
+    [
+      "a role name that is an expression",
+      (scope, key) => key.grantDecrypt(Fn.lower(new TerraformVariable(scope, "role", { type: "string" }).stringValue)),
+      'grantDecrypt: "${lower(var.role)}" is not allowed. It is a Terraform expression, not a reference to one resource, variable or output, so nothing names what it points to on every synth. ' +
+        "Pass the IamRole itself, a reference to its name (role.name), a variable or a remote state's output, or the role's name.",
     ],
   ])("%s", (_name, build, message) => {
     expect(() => synth(build)).toThrow(message);

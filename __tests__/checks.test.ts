@@ -167,7 +167,7 @@ describe("rule policy-grammar: what the evaluator does not know fails synth, nev
   test("fails synth through DataKey, before any rule evaluates the policy", () => {
     expect(() =>
       Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [stmt({ Condition: { StringEqual: { "kms:CallerAccount": "167067248318" } } })] })),
-    ).toThrow(/^policy\.Statement\[5\]\.Condition: "StringEqual" is not allowed\. It is no condition operator of the IAM reference; did you mean "StringEquals"\?$/);
+    ).toThrow(/^additionalStatements\[0\] \(policy\.Statement\[5\]\)\.Condition: "StringEqual" is not allowed\. It is no condition operator of the IAM reference; did you mean "StringEquals"\?$/);
   });
 });
 
@@ -283,8 +283,8 @@ describe("the rules fail synth through DataKey", () => {
   const synth = (props: Partial<DataKeyProps>) => () => Testing.synthScope((s) => void new DataKey(s, "k", { ...base, ...props }));
 
   test.each<[string, Partial<DataKeyProps>, string]>([
-    ["duplicate Sids", { additionalStatements: [stmt({ Sid: "Allow use of the key" })] }, 'policy.Statement[4].Sid: "Allow use of the key" is not allowed.'],
-    ["an unknown action", { additionalStatements: [stmt({ Action: "kms:Decrpyt" })] }, 'policy.Statement[4].Action: "kms:Decrpyt" is not allowed.'],
+    ["duplicate Sids", { additionalStatements: [stmt({ Sid: "Allow use of the key" })] }, 'additionalStatements[0] (policy.Statement[4]).Sid: "Allow use of the key" is not allowed.'],
+    ["an unknown action", { additionalStatements: [stmt({ Action: "kms:Decrpyt" })] }, 'additionalStatements[0] (policy.Statement[4]).Action: "kms:Decrpyt" is not allowed.'],
     ["lockout", { enableIamUserPermissions: false, administrators: undefined }, "policy: no principal of account 167067248318 could call kms:PutKeyPolicy"],
     ["lockout for the named deployer", { enableIamUserPermissions: false, deployer: "user/mavik-developer" }, 'policy: the deployer "arn:aws:iam::167067248318:user/mavik-developer" could not call kms:PutKeyPolicy: no statement allows it.'],
     [
@@ -298,8 +298,8 @@ describe("the rules fail synth through DataKey", () => {
 
   test("every error is reported at once", () => {
     expect(synth({ additionalStatements: [stmt({ Sid: "Allow use of the key", Action: "kms:Decrpyt" })] })).toThrow(
-      'policy.Statement[4].Action: "kms:Decrpyt" is not allowed. It matches no KMS action in AWS\'s service authorization data (56 actions); did you mean "kms:Decrypt"?\n' +
-        'policy.Statement[4].Sid: "Allow use of the key" is not allowed. Sids must be unique within a key policy; Statement[2] uses it already.',
+      'additionalStatements[0] (policy.Statement[4]).Action: "kms:Decrpyt" is not allowed. It matches no KMS action in AWS\'s service authorization data (56 actions); did you mean "kms:Decrypt"?\n' +
+        'additionalStatements[0] (policy.Statement[4]).Sid: "Allow use of the key" is not allowed. Sids must be unique within a key policy; Statement[2] uses it already.',
     );
   });
 });
@@ -410,7 +410,7 @@ describe('rule wildcard-principal: what a principal of another account gets thro
   });
   test("fails synth", () => {
     expect(() => Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [stmt({ Principal: "*" })] }))).toThrow(
-      'policy.Statement[5].Principal: "*" is not allowed.',
+      'additionalStatements[0] (policy.Statement[5]).Principal: "*" is not allowed.',
     );
   });
 });

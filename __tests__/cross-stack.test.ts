@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DataKey, DataKeyProps, EncryptionEnforcement, IDataKey, terraformNameClashes } from "../modules/index";
+import { stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
 
 const ACCOUNT = "167067248318";
 const PROPS: DataKeyProps = { accountId: ACCOUNT, administrators: ["user/mavik-deployer"], users: ["role/MavikLambdaRole"] };
@@ -221,5 +222,47 @@ describe("one Terraform name, one construct", () => {
       "aws_s3_bucket.files: platform/b/files would be written under the Terraform name platform/a/files holds, and Terraform would keep only one of them. Give one of the constructs another id (the id is the Terraform name), or put them in different stacks.",
     ]);
     expect(() => app.synth()).toThrow("[platform] aws_s3_bucket.files: platform/b/files would be written under the Terraform name platform/a/files holds");
+  });
+});
+
+describe("a key from remote state: its region, known only at plan, is checked by Terraform", () => {
+  const ERROR = (region: string) =>
+    `The key of orders/platform (output key_arn) is not in ${region}, where stack orders binds resources to it: a KMS key serves its own region only (the data key is single-Region).`;
+  const ordersStack = () => {
+    const app = newApp();
+    const s = stack(app, "orders");
+    orders(s, DataKey.fromRemoteState(s, "platform", { bucket: "mavik-terraform-state-167067248318", key: "mavik-data-key/prod/terraform.tfstate", region: "us-east-1" }));
+    return synth(app).orders;
+  };
+
+  test("the terraform_remote_state carries a postcondition for the region of the stacks that bind to it", () => {
+    expect(ordersStack().data.terraform_remote_state.platform.lifecycle).toEqual({
+      postcondition: [{ condition: '${element(split(":", self.outputs["key_arn"]), 3) == "us-east-1"}', error_message: ERROR("us-east-1") }],
+    });
+  });
+
+  (terraformAvailable("cross-stack: the remote state's region postcondition") ? test : test.skip)("Terraform refuses a key of another region at plan, and takes one of the stack's region", async () => {
+    // The data source alone (no provider to load): one reading a key of us-east-1, one of eu-west-1.
+    const sandbox = new TerraformSandbox("remote-region");
+    try {
+      const remote = ordersStack().data.terraform_remote_state.platform;
+      const ws = sandbox.workspace("plan", {});
+      const read = (region: string) => {
+        const file = path.join(ws.dir, `${region}.tfstate`);
+        fs.writeFileSync(file, JSON.stringify(stateFile([], { key_arn: `arn:aws:kms:${region}:${ACCOUNT}:key/cb424700-0dd0-4dcb-a77d-13af16579270` })));
+        return { ...remote, backend: "local", config: { path: file } };
+      };
+      fs.writeFileSync(path.join(ws.dir, "main.tf.json"), JSON.stringify({ data: { terraform_remote_state: { same: read("us-east-1"), other: read("eu-west-1") } } }));
+      await ws.ok(["init", "-input=false", "-no-color", "-backend=false"]);
+      const plan = await ws.run(["plan", "-input=false", "-no-color", "-lock=false"]);
+      expect(plan.code).toBe(1);
+      const errors = plan.stderr.replace(/[│╷╵\s]+/g, " ");
+      expect(errors).toContain("Resource postcondition failed");
+      expect(errors).toContain("data.terraform_remote_state.other");
+      expect(errors).toContain(ERROR("us-east-1"));
+      expect(errors).not.toContain("data.terraform_remote_state.same");
+    } finally {
+      sandbox.dispose();
+    }
   });
 });

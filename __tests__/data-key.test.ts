@@ -1,6 +1,8 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { TerraformOutput, Testing } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { TerraformOutput, TerraformVariable, Testing } from "cdktf";
+import { Construct } from "constructs";
 import { DataKey, DataKeyProps, KeyAudit } from "../modules/index";
 
 const SEED: DataKeyProps = {
@@ -215,6 +217,72 @@ describe("DataKey: bad input fails at synth, naming the prop, the value and what
     ],
   ])("program API: %s", (_name, call, message) => {
     expect(call).toThrow(message);
+  });
+
+  // From JavaScript (or a cast) a prop can have another type than its TypeScript one: each is
+  // named with its type before any meaning is read from it.
+  test.each<[string, Record<string, unknown>, string]>([
+    [
+      "accountId as a number",
+      { accountId: 167067248318 },
+      'accountId: 167067248318 is not allowed. An AWS account id is a string of exactly 12 digits, e.g. "167067248318", not a number (a number loses an account id\'s leading zeros).',
+    ],
+    ["accountId left out", { accountId: undefined }, 'accountId: missing. An AWS account id is a string of exactly 12 digits, e.g. "167067248318".'],
+    [
+      "enableIamUserPermissions as text",
+      { enableIamUserPermissions: "false" },
+      'enableIamUserPermissions: "false" is not allowed. DataKey\'s enableIamUserPermissions is true or false (a Boolean; the text "false" would count as true), not a string.',
+    ],
+    [
+      "allowDestroy as text",
+      { allowDestroy: "true" },
+      'allowDestroy: "true" is not allowed. DataKey\'s allowDestroy is true or false (a Boolean; the text "false" would count as true), not a string.',
+    ],
+    ["deletionWindowInDays as text", { deletionWindowInDays: "30" }, 'deletionWindowInDays: "30" is not allowed. DataKey\'s deletionWindowInDays is a number, not a string.'],
+    ["administrators as one string", { administrators: "user/a" }, 'administrators: "user/a" is not allowed. DataKey\'s administrators is a list, not a string.'],
+    ["tags as a list", { tags: [["team", "ssot"]] }, 'tags: [["team","ssot"]] is not allowed. DataKey\'s tags is an object, not a list.'],
+    [
+      "a partition that is none",
+      { partition: "aws-moon" },
+      'partition: "aws-moon" is not allowed. A partition is one of "aws", "aws-cn", "aws-eusc", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-us-gov" (the AWS SDK\'s endpoint data).',
+    ],
+    ["a region that is none", { region: "us-east-7" }, 'region: "us-east-7" is not allowed. It is no region of any AWS partition (the AWS SDK\'s endpoint data); did you mean "us-east-1"?'],
+  ])("program API, a prop of the wrong type: %s", (_name, props, message) => {
+    expect(build(props as Partial<DataKeyProps>)).toThrow(message);
+  });
+
+  test("program API: an unknown service principal is named as the services entry written, and the warning claims no refusal by KMS", () => {
+    let key: DataKey | undefined;
+    Testing.synthScope((scope) => void (key = new DataKey(scope, "mavik_data_key", { ...SEED, services: ["dynamodb.amazonaws.com", "s3x.amazonaws.com"] })));
+    expect(key!.findings.filter((f) => f.rule === "known-services").map((f) => f.message)).toEqual([
+      'services[1]: "s3x.amazonaws.com" names no service of AWS\'s service authorization data (did you mean "s3.amazonaws.com"?). ' +
+        "No service calls KMS under a name that is not its own, so for a misspelt one the statement grants nothing, and AWS documents no check of service names when it saves a key policy; check the name.",
+    ]);
+  });
+
+  test.each<[string, (scope: Construct) => Partial<DataKeyProps>, string]>([
+    [
+      "a role's ARN among the users",
+      (scope) => ({ users: ["role/MavikLambdaRole", new IamRole(scope, "reader", { name: "reader", assumeRolePolicy: "{}" }).arn] }),
+      'users[1]: "${aws_iam_role.reader.arn}" is not allowed. It is a Terraform reference to aws_iam_role.reader (stack/reader), known only at apply; ' +
+        "a key policy names its principals literally, so that the rules at synth, the review and KMS judge the same policy. " +
+        "For a role of this app, grant it the key through IAM instead: key.grantEncryptDecrypt(role), grantEncrypt, grantDecrypt, grantGenerateDataKey or grant(role, actions) write an IAM policy in the role's stack and leave the key policy as it is. Name other principals literally.",
+    ],
+    [
+      "a variable among the administrators, as a cross-account principal",
+      (scope) => ({ administrators: [{ arn: new TerraformVariable(scope, "admin_arn", { type: "string" }).stringValue, crossAccount: true }] }),
+      'administrators[0]: "${var.admin_arn}" is not allowed. It is a Terraform reference to var.admin_arn (stack/admin_arn), known only at apply; ' +
+        "a key policy names its principals literally, so that the rules at synth, the review and KMS judge the same policy. " +
+        "For a role of this app, grant it the key through IAM instead: key.grantEncryptDecrypt(role), grantEncrypt, grantDecrypt, grantGenerateDataKey or grant(role, actions) write an IAM policy in the role's stack and leave the key policy as it is. Name other principals literally.",
+    ],
+    [
+      "a variable as the deployer",
+      (scope) => ({ deployer: new TerraformVariable(scope, "deployer", { type: "string" }).stringValue }),
+      'deployer: "${var.deployer}" is not allowed. It is a Terraform reference to var.deployer (stack/deployer), known only at apply; ' +
+        'a key policy names its principals literally, so that the rules at synth, the review and KMS judge the same policy. The lockout rule checks the deployer at synth: name it literally, "user/<name>", "role/<name>" or an ARN.',
+    ],
+  ])("a Terraform reference as a principal names what it points to: %s", (_name, props, message) => {
+    expect(() => Testing.synthScope((scope) => void new DataKey(scope, "mavik_data_key", { ...SEED, ...props(scope) }))).toThrow(message);
   });
 
   test.each([

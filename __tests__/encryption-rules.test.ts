@@ -9,10 +9,11 @@ import { App, Aspects, TerraformResource, TerraformStack, Testing } from "cdktf"
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DataKey, dynamodbTableCmk, EncryptionEnforcement, enforceEncryption, exemptFromEncryption, lambdaEnvCmk, Rule, s3BucketEncrypted, secretCmk } from "../modules/index";
+import { checkTerraformNames, DataKey, dynamodbTableCmk, EncryptionEnforcement, enforceEncryption, exemptFromEncryption, lambdaEnvCmk, Rule, s3BucketEncrypted, secretCmk } from "../modules/index";
 import { DataKeyStack, EnvironmentConfig, loadEnvironments } from "../app";
 import type { EncryptionSubject } from "../modules/index";
 import { resolveString } from "../modules/platform";
+import { secondCopy } from "./support/second-copy";
 import { MULTI_CONFIG } from "./support/synth";
 
 /** A stack with the data key; `build` adds resources. Returns the findings of one rule. */
@@ -246,5 +247,78 @@ describe("enforcement on every stack", () => {
     Aspects.of(stack).add(new EncryptionEnforcement(key));
     table(stack);
     expect(() => Testing.synth(stack)).toThrow("aws_dynamodb_table.orders: not encrypted with the data key");
+  });
+});
+
+describe("resources of a second copy of cdktf and the provider (another node_modules) are seen", () => {
+  // Loaded from files copied into this run's temporary node_modules: other class objects than
+  // the ones this package imports, as in an app with its own cdktf beside the package's.
+  const copy = secondCopy();
+  const other = {
+    cdktf: copy.load<typeof import("cdktf")>("cdktf"),
+    S3Bucket: copy.load<typeof import("@cdktf/provider-aws/lib/s3-bucket")>("@cdktf/provider-aws/lib/s3-bucket").S3Bucket,
+    DynamodbTable: copy.load<typeof import("@cdktf/provider-aws/lib/dynamodb-table")>("@cdktf/provider-aws/lib/dynamodb-table").DynamodbTable,
+    SecretsmanagerSecret: copy.load<typeof import("@cdktf/provider-aws/lib/secretsmanager-secret")>("@cdktf/provider-aws/lib/secretsmanager-secret").SecretsmanagerSecret,
+    LambdaFunction: copy.load<typeof import("@cdktf/provider-aws/lib/lambda-function")>("@cdktf/provider-aws/lib/lambda-function").LambdaFunction,
+  };
+  const withKey = (stack: TerraformStack) => new DataKey(stack, "mavik_data_key", { accountId: "167067248318", administrators: ["user/a"] });
+
+  test("it is a second copy: its classes are not this package's", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const bucket = new other.S3Bucket(stack, "files", { bucket: "mavik-files" });
+    expect(other.cdktf.TerraformResource).not.toBe(TerraformResource);
+    expect(other.S3Bucket).not.toBe(S3Bucket);
+    expect(bucket instanceof TerraformResource).toBe(false);
+    expect(require.resolve("cdktf", { paths: [copy.dir] })).toContain(copy.dir);
+  });
+
+  test("unencrypted resources of that copy fail synth, each named", () => {
+    const stack = new TerraformStack(Testing.app(), "orders");
+    const key = withKey(stack);
+    Aspects.of(stack).add(new EncryptionEnforcement(key));
+    new other.S3Bucket(stack, "files", { bucket: "mavik-files" });
+    new other.DynamodbTable(stack, "orders", { name: "orders", hashKey: "id", attribute: [{ name: "id", type: "S" }] });
+    new other.SecretsmanagerSecret(stack, "db", { name: "mavik/db" });
+    new other.LambdaFunction(stack, "api", { functionName: "api", role: "arn:aws:iam::167067248318:role/r", imageUri: "x" });
+    expect(() => Testing.synth(stack)).toThrow(
+      [
+        `aws_s3_bucket.files: not encrypted with the data key: it has no aws_s3_bucket_server_side_encryption_configuration. ${FIX("dataKey.encryptBucket(bucket)")}`,
+        `aws_dynamodb_table.orders: not encrypted with the data key: it uses the AWS owned key (server_side_encryption is off). ${FIX("dataKey.encryptTable(table)")}`,
+        `aws_secretsmanager_secret.db: not encrypted with the data key: it uses the AWS managed key aws/secretsmanager, not the data key. ${FIX("dataKey.encryptSecret(secret)")}`,
+        `aws_lambda_function.api: not encrypted with the data key: it uses the AWS managed key aws/lambda, not the data key. ${FIX("dataKey.encryptFunction(fn)")}`,
+      ].join("\n"),
+    );
+  });
+
+  test("in a stack of that copy, inside the environment's app: the app's synth fails", () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "mavik-enforce-")) });
+    const stack = new other.cdktf.TerraformStack(app, "orders") as unknown as TerraformStack;
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const key = withKey(stack);
+    // That copy's stack runs the aspects added through that copy's Aspects (cdktf keeps them under a symbol of its own).
+    other.cdktf.Aspects.of(stack).add(new EncryptionEnforcement(key));
+    new other.S3Bucket(stack, "files", { bucket: "mavik-files" });
+    expect(() => app.synth()).toThrow(`aws_s3_bucket.files: not encrypted with the data key: it has no aws_s3_bucket_server_side_encryption_configuration.`);
+  });
+
+  test("bound with the key, they pass", () => {
+    const stack = new TerraformStack(Testing.app(), "orders");
+    const key = withKey(stack);
+    Aspects.of(stack).add(new EncryptionEnforcement(key));
+    key.encryptBucket(new other.S3Bucket(stack, "files", { bucket: "mavik-files" }) as unknown as S3Bucket);
+    key.encryptTable(new other.DynamodbTable(stack, "orders", { name: "orders", hashKey: "id", attribute: [{ name: "id", type: "S" }] }) as unknown as DynamodbTable);
+    const json = JSON.parse(Testing.synth(stack));
+    expect(json.resource.aws_s3_bucket_server_side_encryption_configuration.files.bucket).toBe("${aws_s3_bucket.files.id}");
+    expect(json.resource.aws_dynamodb_table.orders.server_side_encryption.kms_key_arn).toBe("${aws_kms_key.mavik_data_key.arn}");
+  });
+
+  test("the name check sees them: a bucket of that copy under a Terraform name one of ours holds", () => {
+    const stack = new TerraformStack(Testing.app(), "orders");
+    withKey(stack);
+    new S3Bucket(stack, "files", { bucket: "mavik-files" });
+    new other.S3Bucket(stack, "files-2", { bucket: "mavik-files-2" }).overrideLogicalId("files");
+    expect(() => checkTerraformNames(stack)).toThrow(
+      "aws_s3_bucket.files: orders/files-2 would be written under the Terraform name orders/files holds, and Terraform would keep only one of them. Give one of the constructs another id (the id is the Terraform name), or put them in different stacks.",
+    );
   });
 });

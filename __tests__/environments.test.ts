@@ -195,10 +195,11 @@ describe("values are checked by the constructs when the app is built, each error
     expect(buildError(configWith(() => undefined, [staging]))).toBe("environments[1] (staging): deletionWindowInDays: 45 is not allowed. Allowed: a whole number of days from 7 to 30.");
   });
 
-  test("a service principal AWS's data does not know: a warning that synth prints, naming the environment", () => {
+  test("a service principal AWS's data does not know: a warning that synth prints, naming the environment and the field written", () => {
     const { warnings } = buildApp({ configFile: configWith((e) => e.services.push("foo.amazonaws.com")), outdir: dir });
     expect(warnings).toEqual([
-      "environments[0] (prod): policy.Statement[4].Principal.Service[4]: \"foo.amazonaws.com\" names no service of AWS's service authorization data. KMS refuses a key policy with a principal it does not know; check the name.",
+      "environments[0] (prod): services[4]: \"foo.amazonaws.com\" names no service of AWS's service authorization data. " +
+        "No service calls KMS under a name that is not its own, so for a misspelt one the statement grants nothing, and AWS documents no check of service names when it saves a key policy; check the name.",
     ]);
   });
 

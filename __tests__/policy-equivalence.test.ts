@@ -9,12 +9,17 @@
  * Deliberate disagreement: a renamed Sid decides nothing differently, but is drift here (the Sid is
  * how drift names a statement, and the policy is not as configured). A statement moved is not.
  */
+import * as path from "path";
+import { environmentStack, EnvironmentConfig, loadEnvironments } from "../app";
 import { directCallContext, KeyFacts, PolicyDocument, PolicyStatement, policiesEquivalent, readPolicy, requestPrincipal } from "../modules/index";
 import { accessDiff, statementDiff } from "../cli/review/diff";
-import { policyDrift } from "../cli/verify/checks";
-import { ACCOUNT, CORPUS, KEY_ARN, REGION } from "./fixtures/policy-corpus";
+import { policyDrift, verifyEnvironment } from "../cli/verify/checks";
+import { createClients, destroyClients } from "../cli/verify/commands";
+import { preflightEnvironment } from "../cli/verify/preflight";
+import { ACCOUNT, CORPUS, KEY_ARN, OTHER, REGION } from "./fixtures/policy-corpus";
+import { AwsWire, emptyWorld } from "./support/aws-wire";
 import { ACTIONS, Oracle, present, principalsOf } from "./support/oracle";
-import { SEED_POLICY } from "./support/synth";
+import { REPO, SEED_POLICY } from "./support/synth";
 import { witnesses } from "./support/witnesses";
 
 const KEY: KeyFacts = { account: ACCOUNT, partition: "aws", region: REGION, keyArn: KEY_ARN };
@@ -48,6 +53,9 @@ function askOracle(a: PolicyDocument, b: PolicyDocument): string[] {
 }
 
 const copy = (p: PolicyDocument): PolicyDocument => JSON.parse(JSON.stringify(p));
+/** Every object's keys and every list in reverse order (Statement too). */
+const reversed = (v: any): any =>
+  Array.isArray(v) ? [...v].reverse().map(reversed) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
 const edit = (p: PolicyDocument, i: number, change: (s: Record<string, any>) => void): PolicyDocument => {
   const c = copy(p);
   change(c.Statement[i] as Record<string, any>);
@@ -57,7 +65,10 @@ const corpus = (name: string) => CORPUS.find((c) => c.name === name)!.policy;
 const DENY_EXCEPT_ADMIN = corpus("Deny kms:* except the administrator and the account");
 const NOT_RESOURCE = corpus("NotResource: another key");
 const DENY_REGION = corpus("Deny StringNotEqualsIgnoreCase on aws:RequestedRegion");
+const VIA = corpus("the hardened via-service variant");
 const USE = 2; // "Allow use of the key"
+/** The seed with its use statement unnamed (matched by its content alone). */
+const UNNAMED: PolicyDocument = { ...copy(SEED_POLICY), Statement: [copy(SEED_POLICY).Statement[0], (({ Sid: _sid, ...rest }) => rest)(copy(SEED_POLICY).Statement[USE]) as PolicyStatement] };
 const GRANTS = 3; // "Allow attachment of persistent resources"
 
 /** Rewrites IAM reads as the same policy. */
@@ -71,6 +82,15 @@ const SAME: [string, PolicyDocument, PolicyDocument][] = [
   ["a condition key in another case", SEED_POLICY, edit(SEED_POLICY, GRANTS, (s) => (s.Condition = { Bool: { "KMS:grantisforawsresource": "true" } }))],
   ['"Principal": "*" and { "AWS": "*" }', DENY_REGION, edit(DENY_REGION, 1, (s) => (s.Principal = "*"))],
   ["a NotPrincipal's account as a bare id", DENY_EXCEPT_ADMIN, edit(DENY_EXCEPT_ADMIN, 2, (s) => (s.NotPrincipal = { AWS: [s.NotPrincipal.AWS[0], ACCOUNT] }))],
+  ["condition values in another order", VIA, edit(VIA, 1, (s) => s.Condition.StringEquals["kms:ViaService"].reverse())],
+  ["a condition value repeated", VIA, edit(VIA, 1, (s) => s.Condition.StringEquals["kms:ViaService"].push("s3.us-east-1.amazonaws.com"))],
+  ["conditions split over two operator blocks in another order", VIA, edit(VIA, 1, (s) => (s.Condition = { StringEquals: { "kms:ViaService": s.Condition.StringEquals["kms:ViaService"], "kms:CallerAccount": [ACCOUNT] } }))],
+  ["every key, list and statement in another order, other whitespace", VIA, readPolicy(JSON.stringify(reversed(VIA), null, 4))],
+  ["the seed: every key, list and statement in another order, other whitespace", SEED_POLICY, readPolicy(JSON.stringify(reversed(SEED_POLICY), null, "\t"))],
+  ["an IgnoreCase condition value in another case", DENY_REGION, edit(DENY_REGION, 1, (s) => (s.Condition.StringNotEqualsIgnoreCase["aws:RequestedRegion"] = "us-east-1"))],
+  ["an empty Condition", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Condition = {}))],
+  ["an unnamed statement with its keys in another order", UNNAMED, { ...copy(UNNAMED), Statement: [UNNAMED.Statement[0], reversed(UNNAMED.Statement[1])] }],
+  ["an unnamed statement repeated", UNNAMED, { ...copy(UNNAMED), Statement: [...copy(UNNAMED).Statement, copy(UNNAMED).Statement[1]] }],
 ];
 
 /** Changes that must be told apart. */
@@ -94,17 +114,37 @@ const CHANGED: [string, PolicyDocument, PolicyDocument][] = [
   ["a condition operator's case changed", DENY_REGION, edit(DENY_REGION, 1, (s) => (s.Condition = { StringNotEquals: { "aws:RequestedRegion": "US-EAST-1" } }))],
   ["a field the grammar does not name", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Unknown = "x"))],
   ["a Sid renamed", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Sid = "Use"))],
+  ["a condition value replaced", VIA, edit(VIA, 1, (s) => (s.Condition.StringEquals["kms:ViaService"][0] = "lambda.us-east-1.amazonaws.com"))],
+  [
+    "condition values swapped between two keys",
+    VIA,
+    edit(VIA, 1, (s) => (s.Condition = { StringEquals: { "kms:CallerAccount": "s3.us-east-1.amazonaws.com", "kms:ViaService": [ACCOUNT, "dynamodb.us-east-1.amazonaws.com"] } })),
+  ],
+  ["a condition value's case changed under a case-sensitive operator", VIA, edit(VIA, 1, (s) => (s.Condition.StringEquals["kms:ViaService"] = ["S3.us-east-1.amazonaws.com", "dynamodb.us-east-1.amazonaws.com"]))],
+  ["an unnamed statement's action dropped", UNNAMED, edit(UNNAMED, 1, (s) => (s.Action = s.Action.filter((a: string) => a !== "kms:Decrypt")))],
+  [
+    "a second statement under the same Sid",
+    SEED_POLICY,
+    { ...copy(SEED_POLICY), Statement: [...copy(SEED_POLICY).Statement, { Sid: "Allow use of the key", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/intern` }, Action: "kms:Decrypt", Resource: "*" } as PolicyStatement] },
+  ],
+  ["the Version 2008-10-17", SEED_POLICY, { ...copy(SEED_POLICY), Version: "2008-10-17" as "2012-10-17" }],
 ];
 
+// The three comparisons: verify's drift (policyDrift), the review's statement diff and preflight's
+// live-policy diff (statementDiff, below on the wire too), and policiesEquivalent.
 test.each(SAME)("the same policy: %s", (_name, a, b) => {
   expect(oracleDifferences(a, b)).toEqual([]);
   expect(policiesEquivalent(a, b)).toBe(true);
   expect(policyDrift(a, b)).toEqual([]);
+  expect(statementDiff(a, b)).toEqual([]);
+  expect(accessDiff(a, b, KEY)).toEqual([]);
 });
 
 test.each(CHANGED)("told apart: %s", (_name, a, b) => {
   expect(policiesEquivalent(a, b)).toBe(false);
   expect(policyDrift(a, b).length).toBeGreaterThan(0);
+  expect(statementDiff(a, b).length).toBeGreaterThan(0);
+  if (oracleDifferences(a, b).length > 0) expect(accessDiff(a, b, KEY).length).toBeGreaterThan(0);
 });
 
 test("every change the oracle tells apart is among those told apart (and the list holds such changes)", () => {
@@ -119,20 +159,28 @@ test("every change the oracle tells apart is among those told apart (and the lis
     "a NotResource's key changed to another",
     "a field the grammar does not name",
     "a Sid renamed",
+    "the Version 2008-10-17",
   ]);
 });
 
-test("over the corpus: a policy and its every single-statement deletion are told apart when the oracle tells them apart", () => {
+test("over the corpus: a policy and its every single-statement deletion are told apart when the oracle tells them apart, by all three", () => {
   let pairs = 0;
   const missed: string[] = [];
+  const disagree: string[] = [];
   for (const { name, policy } of CORPUS) {
-    for (let i = 0; i < policy.Statement.length; i++) {
-      const without = { ...copy(policy), Statement: copy(policy).Statement.filter((_, j) => j !== i) };
+    // Each policy against itself rewritten (every key, list and statement reversed), and without each statement.
+    const variants: [string, PolicyDocument][] = [["rewritten", readPolicy(JSON.stringify(reversed(policy), null, 1))]];
+    for (let i = 0; i < policy.Statement.length; i++) variants.push([`without statement ${i}`, { ...copy(policy), Statement: copy(policy).Statement.filter((_, j) => j !== i) }]);
+    for (const [what, other] of variants) {
       pairs++;
-      if (policiesEquivalent(policy, without) && oracleDifferences(policy, without).length > 0) missed.push(`${name} without statement ${i}`);
+      const verdicts = [policiesEquivalent(policy, other), policyDrift(policy, other).length === 0, statementDiff(policy, other).length === 0, statementDiff(other, policy).length === 0];
+      if (new Set(verdicts).size > 1) disagree.push(`${name} ${what}: ${verdicts}`);
+      if (what === "rewritten" && !verdicts[0]) missed.push(`${name} rewritten: told apart`);
+      if (verdicts[0] && what !== "rewritten" && oracleDifferences(policy, other).length > 0) missed.push(`${name} ${what}`);
     }
   }
-  expect(pairs).toBeGreaterThan(100);
+  expect(pairs).toBeGreaterThan(150);
+  expect(disagree).toEqual([]);
   expect(missed).toEqual([]);
 });
 
@@ -141,19 +189,7 @@ test("a NotPrincipal or NotResource statement is compared, not dropped", () => {
   expect(policyDrift(NOT_RESOURCE, CHANGED.find(([n]) => n === "a NotResource's key changed to this one")![2])).toEqual(['statement "NotOther" differs in NotResource']);
 });
 
-describe("the review's diff reads the policies as verify does", () => {
-  const rewrites = SAME.filter(([name]) => /Principal|account|JSON true|repeated|reordered/.test(name));
-  test.each(rewrites)("no change: %s", (_name, a, b) => {
-    expect(statementDiff(a, b)).toEqual([]);
-    expect(accessDiff(a, b, KEY)).toEqual([]);
-  });
-
-  // KMS refuses a policy with an element the grammar does not name, so no plan holds one.
-  test.each(CHANGED.filter(([name]) => !name.includes("grammar does not name") && name !== "a Sid renamed"))("a change the oracle tells apart shows in the access diff: %s", (_name, a, b) => {
-    expect(statementDiff(a, b).length).toBeGreaterThan(0);
-    if (oracleDifferences(a, b).length > 0) expect(accessDiff(a, b, KEY).length).toBeGreaterThan(0);
-  });
-
+describe("the review's access diff", () => {
   test("the NotPrincipal change the oracle reads otherwise: the user exempted before is denied after, and the new one exempted", () => {
     const [, a, b] = CHANGED.find(([n]) => n.startsWith("a NotPrincipal"))!;
     const changes = accessDiff(a, b, KEY).map((c) => `${c.principal} ${c.column}: ${c.before.effect} → ${c.after.effect}`);
@@ -175,4 +211,94 @@ test("a live policy naming a deleted role (KMS shows its unique id) is reviewed,
   expect(statementDiff(live, SEED_POLICY)).toEqual([{ kind: "changed", sid: "Allow use of the key", details: ["Principal removed: AWS: AROAEXAMPLEID1234567"] }]);
   expect(accessDiff(live, SEED_POLICY, KEY)).toEqual([]);
   expect(policyDrift(SEED_POLICY, live)).toEqual(['statement "Allow use of the key" differs in Principal']);
+});
+
+/**
+ * The same comparisons as the deploy meets them: `--preflight` reads the live policy of
+ * `existingKeyId` and diffs the synthesized one against it (the review's statement diff);
+ * `verify` reads it and reports drift. Both on the wire, through the real SDK clients.
+ */
+describe("preflight and verify on the wire read the live policy as IAM does", () => {
+  const BASE = loadEnvironments(path.join(REPO, "__tests__", "fixtures", "environments.resources.json"))[0];
+  /** The reported case: the via-service statement and a partner's statement, with conditions of several values. */
+  const CONDITIONAL: EnvironmentConfig = {
+    ...BASE,
+    serviceAccess: "via-service",
+    additionalStatements: [
+      {
+        Sid: "Partner decrypt through S3",
+        Effect: "Allow",
+        Principal: { AWS: [`arn:aws:iam::${OTHER}:role/PartnerReader`, `arn:aws:iam::${OTHER}:role/PartnerAudit`] },
+        Action: ["kms:Decrypt", "kms:DescribeKey"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": ["s3.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"] }, "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": ["o-a1b2c3/r-ab12/ou-ab12-11111111/*", "o-a1b2c3/r-ab12/ou-ab12-22222222/*"] } },
+      },
+    ],
+  };
+  let wire: AwsWire;
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(async () => {
+    wire = await AwsWire.start(emptyWorld());
+    for (const [k, v] of Object.entries({ AWS_ACCESS_KEY_ID: "AKIAWIRETEST", AWS_SECRET_ACCESS_KEY: "wire-test-secret", AWS_EC2_METADATA_DISABLED: "true", AWS_PROFILE: undefined, AWS_SESSION_TOKEN: undefined })) {
+      saved[k] = process.env[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  afterAll(async () => {
+    await wire.close();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  /** The existing-key-policy row of preflight and the policy row of verify, for a live policy text. */
+  async function against(env: EnvironmentConfig, live: string) {
+    wire.reset(emptyWorld({ keys: [{ id: env.existingKeyId!, policy: live }] }));
+    const clients = createClients({ region: env.region, endpoint: wire.url, maxAttempts: 1 });
+    try {
+      const preflight = (await preflightEnvironment(env, clients)).find((r) => r.check === "existing-key-policy")!;
+      const verify = (await verifyEnvironment(env, clients, { since: NOW, until: NOW, bindings: [] })).find((r) => r.check === "policy")!;
+      return { preflight, verify };
+    } finally {
+      destroyClients(clients);
+    }
+  }
+
+  test("the reported case: condition values, keys and statements in another order, other whitespace: unchanged for both", async () => {
+    const synthesized = environmentStack(CONDITIONAL).dataKey.policy;
+    const { preflight, verify } = await against(CONDITIONAL, JSON.stringify(reversed(synthesized), null, 4));
+    expect(preflight).toMatchObject({ status: "pass", reason: "the deploy leaves the live policy as it is" });
+    expect(verify).toMatchObject({ status: "pass", reason: "the live policy is the synthesized one (by meaning)" });
+  });
+
+  test("one condition value changed in that policy: a change for both", async () => {
+    const live = copy(environmentStack(CONDITIONAL).dataKey.policy);
+    (live.Statement.at(-1) as any).Condition.StringEquals["kms:ViaService"][1] = "lambda.us-east-1.amazonaws.com";
+    const { preflight, verify } = await against(CONDITIONAL, JSON.stringify(live));
+    expect(preflight.reason).toBe(
+      "the deploy changes 1 statement(s) of the live policy: changed “Partner decrypt through S3”: " +
+        "condition added: kms:ViaService = s3.us-east-1.amazonaws.com or secretsmanager.us-east-1.amazonaws.com; " +
+        "condition removed: kms:ViaService = s3.us-east-1.amazonaws.com or lambda.us-east-1.amazonaws.com",
+    );
+    expect(verify).toMatchObject({ status: "fail", reason: 'drift: statement "Partner decrypt through S3" differs in Condition' });
+  });
+
+  // The seed is what BASE synthesizes, so a pair above that starts from it is a live policy for BASE.
+  // Preflight's diff is statementDiff, checked on every pair above; on the wire (40 ms of synth a
+  // run), a few of each kind.
+  const fromSeed = (list: typeof SAME, names: string[]) => list.filter(([name, a]) => a === SEED_POLICY && names.includes(name)).map(([name, , b]) => [name, b] as const);
+  const sameLive = fromSeed(SAME, ["the seed: every key, list and statement in another order, other whitespace", "the account root as a bare account id", "a condition key in another case", "an empty Condition"]);
+  const changedLive = fromSeed(CHANGED, ["a condition value changed", "a second statement under the same Sid", "a field the grammar does not name", "the Version 2008-10-17"]);
+  test("the wire cases are there", () => expect([sameLive.length, changedLive.length]).toEqual([4, 4]));
+  test.each(sameLive)("the same policy, live: %s", async (_name, live) => {
+    const { preflight, verify } = await against(BASE, JSON.stringify(live, null, 2));
+    expect([preflight.reason, verify.reason]).toEqual(["the deploy leaves the live policy as it is", "the live policy is the synthesized one (by meaning)"]);
+  });
+  test.each(changedLive)("told apart, live: %s", async (_name, live) => {
+    const { preflight, verify } = await against(BASE, JSON.stringify(live));
+    expect(preflight.reason).toMatch(/^the deploy changes \d+ statement\(s\) of the live policy: /);
+    expect(verify).toMatchObject({ status: "fail", reason: expect.stringMatching(/^drift: /) });
+  });
 });

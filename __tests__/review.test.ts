@@ -16,6 +16,22 @@ import { REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
 import { aliasStateResource, keyStateResource, offlineCopy, StateResource, stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
 
 const RESOURCES_CONFIG = path.join(REPO, "__tests__", "fixtures", "environments.resources.json");
+
+/** The data key's change in a plan, and its index (the plan sorts resource changes by address). */
+const KEY_INDEX = 1;
+const keyChange = (plan: any) => {
+  expect(plan.resource_changes[KEY_INDEX].address).toBe("aws_kms_key.mavik_data_key");
+  return plan.resource_changes[KEY_INDEX];
+};
+/** What JSON.parse says of `text` (the wording is Node's). */
+const jsonError = (text: string) => {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`${text} is JSON`);
+};
 const SHIPPED: EnvironmentConfig = JSON.parse(fs.readFileSync(SHIPPED_CONFIG, "utf8")).environments[0];
 
 /** An environments file holding `environments`, in a fresh temp directory. */
@@ -130,9 +146,36 @@ describe("input the review refuses: a clear message and exit code 2", () => {
     ["an unreadable plan file", ["--plan", "prod=/nonexistent/plan.json"], "error: --plan prod=/nonexistent/plan.json: the file cannot be read (ENOENT).\n"],
     ["the same environment twice", ["--plan", "prod=a.json", "--plan", "prod=b.json"], "error: --plan prod=b.json: prod has one already (--plan prod=a.json); give each environment one.\n"],
     ["a plan and a failure for one environment", ["--plan", "prod=a.json", "--plan-failed", "prod=log.txt"], "error: --plan-failed prod=log.txt: prod has a plan (--plan prod=a.json); give each environment a plan or a failure, not both.\n"],
+    ["an environment named twice", ["--env", "prod,prod"], 'error: --env: "prod" is not allowed. It is named twice in "prod,prod"; name each environment once.\n'],
+    ["an empty name in the list", ["--env", "prod,"], 'error: --env: "prod," is not allowed. Expected environment names separated by commas, none empty.\n'],
+    ["an --out that cannot be made (its parent is a file)", ["--out", path.join(SHIPPED_CONFIG, "review")], `error: --out ${path.join(SHIPPED_CONFIG, "review")}: the folder cannot be made (ENOTDIR).\n`],
+    ["an --outdir that cannot be made", ["--outdir", path.join(SHIPPED_CONFIG, "out")], `error: --outdir ${path.join(SHIPPED_CONFIG, "out")}: the folder cannot be made (ENOTDIR).\n`],
   ])("%s", (_name, args, message) => {
     const result = review(args);
     expect([result.code, result.stderr]).toEqual([2, message]);
+  });
+
+  // A wrong type is named as such, with its path: it is not "missing".
+  test.each<[string, unknown, string]>([
+    ["a top-level array", [], "(top level): expected an object, got an array"],
+    ["resource_changes as an object", { format_version: "1.2", planned_values: {}, resource_changes: { "aws_kms_key.mavik_data_key": {} } }, "resource_changes: expected an array, got an object"],
+    [
+      "change.actions as a string",
+      { format_version: "1.2", planned_values: {}, resource_changes: [{ address: "aws_kms_key.mavik_data_key", type: "aws_kms_key", change: { actions: "update" } }] },
+      'resource_changes[0].change.actions: expected an array, got a string ("update")',
+    ],
+    ["planned_values as null", { format_version: "1.2", planned_values: null }, "planned_values: expected an object, got null"],
+    ["no actions", { format_version: "1.2", planned_values: {}, resource_changes: [{ address: "a.b", type: "a", change: { actions: [] } }] }, "resource_changes[0].change.actions: expected at least 1 item, got none"],
+  ])("a plan with %s is refused, the path and both types named", (_name, plan, message) => {
+    const file = planFile(plan);
+    const result = review(["--plan", `prod=${file}`]);
+    expect([result.code, result.stderr]).toEqual([2, `error: --plan prod=${file}: ${message}. Expected the output of terraform show -json <plan>.\n`]);
+  });
+
+  test("an --outdir whose parents do not exist is made", () => {
+    const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-")), "a", "b", "cdktf.out");
+    const result = review(["--outdir", outdir]);
+    expect([result.code, fs.existsSync(path.join(outdir, "stacks", "prod", "cdk.tf.json"))]).toEqual([0, true]);
   });
 
   test("a file that is not JSON", () => {
@@ -196,6 +239,18 @@ describe("environment moves against the base branch (--base)", () => {
       "**⛔ The state of prod moves from s3://mavik-terraform-state-167067248318/mavik-data-key/prod/terraform.tfstate (us-east-1) to s3://mavik-terraform-state-167067248318/data-key/prod/terraform.tfstate (us-east-1).",
     );
     expect(result.text).toContain("**⛔ existingKeyId of prod changes from cb424700-0dd0-4dcb-a77d-13af16579270 to 00000000-1111-2222-3333-444444444444.");
+  });
+  test("a removed environment is a warning, exit 0 (nothing is destroyed), and the README says so", () => {
+    const result = moved([SHIPPED]);
+    expect(result.code).toBe(0);
+    expect(result.text).toContain(
+      "### Environments\n\n- **warning**: Environment staging is removed. Nothing plans it any more: its key (with prevent_destroy) and its state at " +
+        "s3://mavik-terraform-state-210987654321/mavik-data-key/staging/terraform.tfstate (us-east-1) stay in AWS, unmanaged.\n",
+    );
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const bold = readme.slice(readme.indexOf("1. **In bold, leading, exit 1**"), readme.indexOf("2. **What changes**"));
+    expect(bold.replace(/\s+/g, " ")).toContain("(an environment removed from the file is a warning, exit 0: nothing is destroyed, its key and state stay in AWS, unmanaged)");
+    expect(bold).not.toMatch(/renamed or removed/);
   });
   test("nothing moved: no finding, exit 0", () => {
     const result = moved([SHIPPED, { ...SHIPPED, name: "staging", accountId: "210987654321", existingKeyId: undefined, state: { ...SHIPPED.state, bucket: "mavik-terraform-state-210987654321" } }]);
@@ -409,10 +464,11 @@ describeTerraform("the review of real terraform plans", () => {
           "| `role/MavikLambdaRole` | encrypt / decrypt | **allowed** S3 | IAM S1 |",
           "| `role/MavikLambdaRole` | grants for AWS resources | **allowed** S4 | IAM S1 |",
           "| `role/MavikLambdaRole` | describe | **allowed** S3 | IAM S1 |",
-          "| `111111111111:root` | encrypt / decrypt | partly: Decrypt IAM S6 | — |",
+          "| `111111111111:root` | encrypt / decrypt: Decrypt | IAM S6 | — |",
           "",
           "**allowed**: by the key policy alone · IAM: if the principal's own IAM policy allows too (the key policy delegates to its account) · —: denied",
-          "when [n]: allowed only when condition [n] holds · unless [n]: denied when it holds · partly: some actions of the column, as listed",
+          "when [n]: allowed only when condition [n] holds (IAM when [n]: and if its IAM policy allows) · alone when [n]: by the key policy alone when [n] holds",
+          "unless [n]: denied when it holds · `what: Decrypt`, `what: all but Decrypt`: those actions of the column only · partly ‡n: its actions differ, listed under ‡n",
           "",
           "- S1 “Enable IAM User Permissions”",
           "- S2 “Allow access for Key Administrators”",
@@ -452,7 +508,14 @@ describeTerraform("the review of real terraform plans", () => {
           delete p.configuration.root_module.outputs.stack_identity;
         }, "the plan has no stack_identity output, so its environment and state cannot be checked. Plan the stack this project synthesizes (cdktf.out/stacks/prod)."],
       ["a resource change without its change", (p) => delete p.resource_changes[0].change, "resource_changes[0].change: missing. Expected the output of terraform show -json <plan>."],
-      ["an unknown action", (p) => (p.resource_changes[0].change.actions = ["explode"]), 'resource_changes[0].change.actions[0]: expected one of "no-op"|"create"|"read"|"update"|"delete"|"forget". Expected the output of terraform show -json <plan>.'],
+      ["an unknown action", (p) => (p.resource_changes[0].change.actions = ["explode"]), 'resource_changes[0].change.actions[0]: expected one of "no-op"|"create"|"read"|"update"|"delete"|"forget", got a string ("explode"). Expected the output of terraform show -json <plan>.'],
+      [
+        "a planned key policy that is not JSON",
+        (p) => (keyChange(p).change.after.policy = "{ Statement: [] }"),
+        `resource_changes[${KEY_INDEX}].change.after.policy: it is not a key policy (${jsonError("{ Statement: [] }")}).`,
+      ],
+      ["a key policy before that is JSON of no policy", (p) => (keyChange(p).change.before.policy = "[]"), `resource_changes[${KEY_INDEX}].change.before.policy: it is not a key policy (the policy is not a JSON object).`],
+      ["a planned key policy that is not a string", (p) => (keyChange(p).change.after.policy = { Statement: [] }), `resource_changes[${KEY_INDEX}].change.after.policy: expected a string, got an object. Expected the output of terraform show -json <plan>.`],
     ])("%s is refused", (_name, edit, message) => {
       const plan = JSON.parse(fs.readFileSync(plans.update, "utf8"));
       edit(plan);

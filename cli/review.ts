@@ -5,8 +5,11 @@
  * and the whole access matrix folded away. A failed synth or plan still gets its report.
  *
  * Exit codes: 0 clean; 1 the change holds an error (the key at risk, an error finding, a move, a
- * failed synth or plan); 2 bad input (an unknown option or environment, a plan that is not this
- * environment's, a state instead of a plan, an unreadable file).
+ * failed synth or plan); 2 bad input (an unknown option or environment, an environment named
+ * twice, a plan that is not this environment's or not a plan (a wrong type is named with its JSON
+ * path), a key policy in the plan that is not JSON, a state instead of a plan, an unreadable file,
+ * an output folder that cannot be made). An environment removed (--base) is a warning: nothing is
+ * destroyed; its key and state stay in AWS, unmanaged.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -29,8 +32,8 @@ export const USAGE = `usage: npm run review -- [options]
   --plan-failed <env>=<log>    terraform plan failed for the environment; <log> holds its output
   --base <file | git ref>      the base's environments file, to find renamed, removed or moved environments
   --terraform                  run terraform init / plan / show here (needs credentials)
-  --out <dir>                  where the reports go (default: review)
-  --outdir <dir>               where the app synthesizes (default: cdktf.out)
+  --out <dir>                  where the reports go, made if missing (default: review)
+  --outdir <dir>               where the app synthesizes, made if missing (default: cdktf.out)
   --json                       print the reviews as JSON
   --list                       print the environments' names as a JSON array and exit (the workflow's
                                matrix); when the environments file does not load, the --base's names
@@ -58,6 +61,12 @@ export function runReview(argv: string[], io: Io, configFile = path.resolve(proc
   if (typeof options === "number") return options;
 
   if (options.list) return listEnvironments(configFile, options.base, io);
+
+  // One review (and one comment) per environment: a name twice is a slip, said as such.
+  const named = (options.env ?? "").split(",").map((n) => n.trim());
+  const twice = named.find((n, i) => n !== "" && named.indexOf(n) !== i);
+  if (twice !== undefined) return usage(io, `--env: ${JSON.stringify(twice)} is not allowed. It is named twice in ${JSON.stringify(options.env)}; name each environment once.`);
+  if (named.length > 1 && named.includes("")) return usage(io, `--env: ${JSON.stringify(options.env)} is not allowed. Expected environment names separated by commas, none empty.`);
 
   // The environments, or why the change under review does not even load them.
   let environments: EnvironmentConfig[];
@@ -92,6 +101,15 @@ export function runReview(argv: string[], io: Io, configFile = path.resolve(proc
     if (e instanceof UsageError || e instanceof BaseError) return usage(io, e.message);
     if (e instanceof ConfigError) return usage(io, `--base: ${e.message}`);
     throw e;
+  }
+
+  // The folders are made (parents too) once the input is checked; one that cannot be made is bad input.
+  for (const [option, dir] of [["--outdir", options.outdir], ["--out", options.out]] as const) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      return usage(io, `${option} ${dir}: the folder cannot be made (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    }
   }
 
   if (synthError === undefined) {
@@ -148,7 +166,6 @@ export function runReview(argv: string[], io: Io, configFile = path.resolve(proc
     reviews.push(reviewEnvironment(environment, stack, plan, own, across));
   }
 
-  fs.mkdirSync(options.out, { recursive: true });
   for (const review of reviews) {
     const file = path.join(options.out, `${review.environment}.md`);
     fs.writeFileSync(file, reviewMarkdown(review));

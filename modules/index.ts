@@ -55,8 +55,33 @@ export { requestPrincipal } from "./access/principals";
 export type { RequestPrincipal } from "./access/principals";
 export { resolvePrincipal } from "./key-policy/principal";
 export type { PrincipalRef } from "./key-policy/principal";
-export { asList, awsPrincipals, conditionValues, normalizePolicy, partitionOfPolicy, policiesEquivalent, principalEntries, readPolicy, renderPolicy } from "./key-policy/document";
-export type { PolicyCondition, PolicyDocument, PolicyPrincipal, PolicyStatement } from "./key-policy/document";
+export {
+  asList,
+  awsPrincipals,
+  clauseKey,
+  conditionClauses,
+  conditionValues,
+  documentDifferences,
+  matchStatements,
+  normalizePolicy,
+  partitionOfPolicy,
+  policiesEquivalent,
+  principalEntries,
+  readPolicy,
+  renderPolicy,
+  statementDifferences,
+} from "./key-policy/document";
+export type {
+  ConditionClause,
+  DocumentDifference,
+  ElementDifference,
+  PlacedStatement,
+  PolicyCondition,
+  PolicyDocument,
+  PolicyPrincipal,
+  PolicyStatement,
+  StatementMatching,
+} from "./key-policy/document";
 export { kmsActions, matchingKmsActions, statementCovers } from "./key-policy/actions";
 export { enforce, failOnErrors } from "./checks/finding";
 export type { Finding, Rule, Severity } from "./checks/finding";

@@ -8,7 +8,7 @@
  * Provider classes are imported by deep path: the package root loads every AWS resource
  * binding (~1,500 files) and makes synth several times slower.
  */
-import { DefaultTokenResolver, StringConcat, TerraformDataSource, TerraformElement, TerraformOutput, TerraformRemoteState, TerraformResource, TerraformStack, TerraformVariable, Token, Tokenization } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformResource, TerraformStack, Token, Tokenization } from "cdktf";
 import type { Construct as ConstructType, IConstruct } from "constructs";
 
 export { Annotations, App, DataTerraformRemoteStateS3, Fn, S3Backend, TerraformElement, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
@@ -44,7 +44,8 @@ const resolver = new DefaultTokenResolver(new StringConcat());
  */
 export function resolveString(scope: IConstruct, value: string | undefined): string | undefined {
   if (value === undefined || !Token.isUnresolved(value)) return value;
-  return String(Tokenization.resolve(value, { scope: TerraformStack.of(scope), resolver }));
+  // Not `preparing`: a reference across stacks resolves to its own address and wires nothing.
+  return String(Tokenization.resolve(value, { scope: stackOf(scope), resolver }));
 }
 
 /**
@@ -109,15 +110,217 @@ export function movedFrom(resource: TerraformResource, from: string): void {
   new StackBlock(resource, "moved", "moved", { to, from }, { to: hcl(to, "reference"), from: hcl(from, "reference") }, resource);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Recognising constructs by what Terraform sees
+//
+// An app can hold constructs of more than one copy of the framework: a second `cdktf` or
+// `@cdktf/provider-aws` in node_modules (a consumer's own next to this package's), or a fork
+// such as CDK Terrain. `instanceof` sees only this file's copy of the classes, so a check built on
+// it passes what it cannot see. Every class of the framework marks its instances with a
+// registry-wide symbol (`Symbol.for("cdktf/TerraformResource")`, which `TerraformResource
+// .isTerraformResource` reads); resources carry their Terraform type (`terraformResourceType`),
+// and every element renders the JSON Terraform reads (`toTerraform()`). Everything in `modules/`
+// that asks "what is this construct" asks {@link terraformKind} and the functions below, never
+// `instanceof` of a framework class.
+// ---------------------------------------------------------------------------------------------
+
+/** What a construct is to Terraform. `element` is any other element (variable, local, module, remote state, ...). */
+export type TerraformKind = "app" | "stack" | "resource" | "data" | "provider" | "backend" | "output" | "element";
+
+/**
+ * How one framework marks its classes across copies of itself: the `Symbol.for` key its classes
+ * set on each instance, by kind (cdktf: `lib/terraform-resource.js`, `TERRAFORM_RESOURCE_SYMBOL`,
+ * and the like in each class's file).
+ */
+export interface FrameworkFlavour {
+  readonly name: string;
+  readonly markers: Readonly<Record<TerraformKind, string>>;
+}
+
+/** cdktf 0.21's markers (`Symbol.for("cdktf/<Class>")`, set in each class's constructor). */
+export const CDKTF_FLAVOUR: FrameworkFlavour = {
+  name: "cdktf",
+  markers: {
+    app: "cdktf/App",
+    stack: "cdktf/TerraformStack",
+    resource: "cdktf/TerraformResource",
+    data: "cdktf/TerraformDataSource",
+    provider: "cdktf/TerraformProvider",
+    backend: "cdktf/TerraformBackend",
+    output: "cdktf/TerraformOutput",
+    element: "cdktf/TerraformElement",
+  },
+};
+
+/**
+ * The flavours whose constructs are recognised. A framework flavour (CDK Terrain, whose markers
+ * may be named otherwise) is one more entry here; nothing else in `modules/` changes.
+ */
+export const FRAMEWORK_FLAVOURS: readonly FrameworkFlavour[] = [CDKTF_FLAVOUR];
+
+/** Most specific first: a resource is an element too. */
+const KIND_ORDER: readonly TerraformKind[] = ["resource", "data", "provider", "backend", "output", "stack", "app", "element"];
+const MARKERS: readonly (readonly [TerraformKind, symbol])[] = KIND_ORDER.flatMap((kind) => FRAMEWORK_FLAVOURS.map((f) => [kind, Symbol.for(f.markers[kind])] as const));
+
+/** What `node` is to Terraform, by the framework's cross-copy markers; undefined for a plain construct. */
+export function terraformKind(node: unknown): TerraformKind | undefined {
+  if (node === null || typeof node !== "object") return undefined;
+  for (const [kind, marker] of MARKERS) if (marker in node) return kind;
+  return undefined;
+}
+
+/** A Terraform resource of any copy of the framework. */
+export function isTerraformResource(node: unknown): node is TerraformResource {
+  return terraformKind(node) === "resource";
+}
+
+/** A resource of the given Terraform type (`aws_s3_bucket`), of any copy of the framework. */
+export function isResourceOfType<T extends TerraformResource = TerraformResource>(node: unknown, type: string): node is T {
+  return isTerraformResource(node) && node.terraformResourceType === type;
+}
+
+/** Any Terraform element (resource, data source, output, variable, provider, ...) of any copy. */
+export function isTerraformElement(node: unknown): node is TerraformElement {
+  const kind = terraformKind(node);
+  return kind !== undefined && kind !== "app" && kind !== "stack";
+}
+
+/** A stack of any copy of the framework. */
+export function isStack(node: unknown): node is TerraformStack {
+  return terraformKind(node) === "stack";
+}
+
+/** The app that holds `node`, whichever copy made it; undefined outside an app. */
+export function appOf(node: IConstruct): IConstruct | undefined {
+  return node.node.scopes.find((s) => terraformKind(s) === "app");
+}
+
+/** The stack that holds `node` (the node itself when it is one), whichever copy made it. */
+export function stackOf(node: IConstruct): TerraformStack {
+  const stack = [...node.node.scopes].reverse().find(isStack);
+  if (stack === undefined) throw new Error(`${node.node.path || "(root)"}: not inside a TerraformStack`);
+  return stack;
+}
+
 /**
  * The Terraform address an element is written under in its stack: `aws_kms_key.x`,
- * `data.aws_kms_alias.x`, `output.x`, `var.x`; undefined for providers, backends and the rest.
+ * `data.aws_kms_alias.x`, `output.x`, `var.x`, `local.x`, `module.x`; undefined for providers,
+ * backends and the rest. Read from the element's kind and, for the kinds without a marker of
+ * their own (variables, locals, modules, remote state), from the JSON it renders.
  */
-export function terraformAddress(element: TerraformElement): string | undefined {
-  if (TerraformResource.isTerraformResource(element)) return `${element.terraformResourceType}.${element.friendlyUniqueId}`;
-  if (element instanceof TerraformDataSource) return `data.${element.terraformResourceType}.${element.friendlyUniqueId}`;
-  if (element instanceof TerraformRemoteState) return `data.terraform_remote_state.${element.friendlyUniqueId}`;
-  if (TerraformOutput.isTerraformOutput(element)) return `output.${element.friendlyUniqueId}`;
-  if (element instanceof TerraformVariable) return `var.${element.friendlyUniqueId}`;
+export function terraformAddress(element: unknown): string | undefined {
+  const kind = terraformKind(element);
+  if (kind === "resource") return `${(element as TerraformResource).terraformResourceType}.${(element as TerraformResource).friendlyUniqueId}`;
+  if (kind === "data") return `data.${(element as TerraformResource).terraformResourceType}.${(element as TerraformElement).friendlyUniqueId}`;
+  if (kind === "output") return `output.${(element as TerraformElement).friendlyUniqueId}`;
+  if (kind !== "element") return undefined;
+  const json = (element as TerraformElement).toTerraform() as Record<string, Record<string, unknown>>;
+  const [block] = Object.keys(json);
+  const body = json[block];
+  if (body === null || typeof body !== "object") return undefined;
+  const [first] = Object.keys(body);
+  if (first === undefined) return undefined;
+  if (block === "variable") return `var.${first}`;
+  if (block === "locals") return `local.${first}`;
+  if (block === "module") return `module.${first}`;
+  if (block === "data") {
+    const [name] = Object.keys((body[first] ?? {}) as Record<string, unknown>);
+    return name === undefined ? undefined : `data.${first}.${name}`;
+  }
   return undefined;
+}
+
+/** What a stack's default AWS provider pins, as Terraform will read it; undefined where not literal. */
+export interface AwsProviderFacts {
+  /** The provider's `region`. */
+  readonly region?: string;
+  /** The one account the provider works in: `allowed_account_ids` of one account, else the account of `assume_role.role_arn`. */
+  readonly accountId?: string;
+}
+
+/**
+ * The stack's default AWS provider (the `aws` provider without an alias), read from the JSON it
+ * renders, so a provider of any copy of the bindings counts. `{}` when the stack has none.
+ */
+export function awsProviderOf(stack: TerraformStack): AwsProviderFacts {
+  for (const node of stack.node.findAll()) {
+    if (terraformKind(node) !== "provider" || (node as TerraformResource).terraformResourceType !== "aws" || stackOf(node) !== stack) continue;
+    const json = (node as TerraformElement).toTerraform() as { provider?: { aws?: Record<string, any>[] } };
+    const config = json.provider?.aws?.[0];
+    if (config === undefined || config.alias !== undefined) continue;
+    const literal = (v: unknown) => (typeof v === "string" && !Token.isUnresolved(v) ? v : undefined);
+    const allowed: unknown[] = Array.isArray(config.allowed_account_ids) ? config.allowed_account_ids : [];
+    const assumed = literal((Array.isArray(config.assume_role) ? config.assume_role[0] : config.assume_role)?.role_arn);
+    const accountId = allowed.length === 1 ? literal(allowed[0]) : assumed !== undefined ? /^arn:[^:]+:iam::(\d{12}):/.exec(assumed)?.[1] : undefined;
+    return { region: literal(config.region), accountId };
+  }
+  return {};
+}
+
+/** A value that is one Terraform reference, as {@link referenceOf} reads it. */
+export interface TerraformReference {
+  /** The expression Terraform reads, without `${}`: `aws_s3_bucket.logs.bucket`. */
+  readonly expression: string;
+  /** The address of the element it reads: `aws_s3_bucket.logs`, `var.bucket`, `data.terraform_remote_state.platform`. */
+  readonly address?: string;
+  /**
+   * What it points to: the element's address, or for an output of a remote state or module, that
+   * output (`data.terraform_remote_state.platform.outputs.bucket`). Two attributes of one resource
+   * (`bucket.id`, `bucket.bucket`) point to one target.
+   */
+  readonly target?: string;
+  /**
+   * A Terraform name for what it points to, from the element's own name: `logs` for any attribute
+   * of `aws_s3_bucket.logs` or `data.aws_s3_bucket.logs`, `bucket` for `var.bucket`,
+   * `platform_bucket` for the output `bucket` of a remote state or module `platform`.
+   */
+  readonly name?: string;
+}
+
+const TRAVERSAL = /^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\]|\["[^"]*"\])*$/;
+
+/**
+ * What a token refers to, as Terraform will read it; undefined for a literal. A token's own text
+ * (`${TfToken[TOKEN.4]}`) is numbered in creation order and changes with every edit, so nothing
+ * may be named after it; the reference it resolves to names one element, the same on every synth.
+ * `address` and `name` are absent for an expression that is not one reference (a function call,
+ * a concatenation, a conditional).
+ */
+export function referenceOf(scope: IConstruct, value: string): TerraformReference | undefined {
+  if (!Token.isUnresolved(value)) return undefined;
+  const resolved = resolveString(scope, value)!;
+  const inner = /^\$\{(.*)\}$/s.exec(resolved)?.[1];
+  const expression = inner ?? resolved;
+  if (inner === undefined || !TRAVERSAL.test(inner)) return { expression };
+  const parts = inner.split(/\.|\[/).map((p) => p.replace(/^"|"?\]$|"$/g, ""));
+  const [head, second, third, fourth, fifth] = parts;
+  if (second === undefined) return { expression };
+  if (head === "var" || head === "local") return { expression, address: `${head}.${second}`, target: `${head}.${second}`, name: second };
+  if (head === "module") {
+    const address = `module.${second}`;
+    return third === undefined ? { expression, address, target: address, name: second } : { expression, address, target: `${address}.${third}`, name: `${second}_${third}` };
+  }
+  if (head === "data") {
+    if (third === undefined) return { expression };
+    const address = `data.${second}.${third}`;
+    // A remote state reads many things: each output is its own target.
+    if (second === "terraform_remote_state" && fourth === "outputs" && fifth !== undefined) {
+      return { expression, address, target: `${address}.outputs.${fifth}`, name: `${third}_${fifth}` };
+    }
+    return { expression, address, target: address, name: third };
+  }
+  return { expression, address: `${head}.${second}`, target: `${head}.${second}`, name: second };
+}
+
+/**
+ * The path of the construct written at `address`, looked for in `scope`'s stack, then in the rest
+ * of its app; for messages only (it reads every element's name, which fixes names still to be
+ * overridden, so it belongs on the way to an error).
+ */
+export function constructAt(scope: IConstruct, address: string): string | undefined {
+  const stack = stackOf(scope);
+  const root = appOf(scope) ?? stack;
+  const found = [...stack.node.findAll(), ...root.node.findAll()].find((n) => isTerraformElement(n) && terraformAddress(n) === address);
+  return found?.node.path;
 }

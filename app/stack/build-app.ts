@@ -3,7 +3,7 @@ import { EnvironmentConfig } from "../environments/environment";
 import { environmentWarnings, loadEnvironments, selectEnvironments } from "../environments/load";
 import { App } from "../platform";
 import { DataKeyStack } from "./data-key-stack";
-import { inEnvironment, namingAddedStatements } from "./label";
+import { inEnvironment } from "./label";
 
 const INPUT_RULES = new Set(POLICY_RULES.filter((r) => r.input).map((r) => r.id));
 
@@ -45,7 +45,7 @@ export function buildApp(options: BuildOptions): BuiltApp {
     ...environmentWarnings(all)
       .filter((w) => selected.has(w.environment))
       .map((w) => w.message),
-    ...stacks.flatMap((s) => s.dataKey.findings.filter((f) => f.severity === "warning" && INPUT_RULES.has(f.rule)).map((f) => `${s.label}: ${namingAddedStatements(f.message, s.environment)}`)),
+    ...stacks.flatMap((s) => s.dataKey.findings.filter((f) => f.severity === "warning" && INPUT_RULES.has(f.rule)).map((f) => `${s.label}: ${f.message}`)),
   ];
   return { app, stacks, warnings };
 }

@@ -7,10 +7,16 @@ import {
   ACTION_GROUPS,
   accessMatrix,
   asList,
-  conditionValues,
-  partitionOfPolicy,
-  principalEntries,
+  Clause,
+  clauseKey,
+  ConditionalStatement,
+  Decision,
+  conditionClauses,
   describeClause,
+  documentDifferences,
+  ElementDifference,
+  matchStatements,
+  normalizePolicy,
   KeyFacts,
   matrixCell,
   MatrixCell,
@@ -22,7 +28,8 @@ import {
 import { ALIAS_ADDRESS, changeOf, KEY_ADDRESS, Plan, unknownAfter } from "./plan";
 
 export interface StatementChange {
-  readonly kind: "added" | "removed" | "changed";
+  /** `document`: the policy's Version or Id (`sid` names which). */
+  readonly kind: "added" | "removed" | "changed" | "document";
   readonly sid: string;
   /** What differs, a phrase each: `AWS principal added: arn:…`, `condition removed: …`. */
   readonly details: readonly string[];
@@ -164,22 +171,40 @@ function flags(plan: Plan, before: Record<string, unknown> | undefined, after: R
   return out;
 }
 
-/** Statements matched by Sid (unnamed ones by their content): added, removed and changed, with what changed. */
+/**
+ * What changes between two policies, read as IAM reads them (`matchStatements`, the comparison
+ * verify's drift uses too): Version and Id, then the statements removed, changed (matched by Sid)
+ * and added. A rewrite IAM reads alike (list or key order, one value as a list of one, `"*"` as
+ * `{ "AWS": "*" }`, an account id as its root ARN, a repeated statement) is no change.
+ */
 export function statementDiff(before: PolicyDocument, after: PolicyDocument): StatementChange[] {
-  const keyed = (policy: PolicyDocument) => new Map(policy.Statement.map((s, i) => [s.Sid ? `sid:${s.Sid}` : `content:${JSON.stringify(s)}`, { s, i }]));
-  const b = keyed(before);
-  const a = keyed(after);
-  const out: StatementChange[] = [];
-  for (const [key, { s, i }] of b) {
-    const other = a.get(key);
-    if (other === undefined) out.push({ kind: "removed", sid: sidOf(s, i), details: summary(s) });
-    else {
-      const details = fieldChanges(s, other.s);
-      if (details.length > 0) out.push({ kind: "changed", sid: sidOf(s, i), details });
-    }
-  }
-  for (const [key, { s, i }] of a) if (!b.has(key)) out.push({ kind: "added", sid: sidOf(s, i), details: summary(s) });
+  const out: StatementChange[] = documentDifferences(before, after).map((d) => ({
+    kind: "document",
+    sid: d.element,
+    details: [`${d.element}: ${d.before === undefined ? "(none)" : JSON.stringify(d.before)} → ${d.after === undefined ? "(none)" : JSON.stringify(d.after)}`],
+  }));
+  const m = matchStatements(before, after);
+  const ordered: [number, StatementChange][] = [
+    ...m.removed.map((r): [number, StatementChange] => [r.index, { kind: "removed", sid: sidOf(r.statement, r.index), details: summary(r.statement) }]),
+    ...m.changed.map((c): [number, StatementChange] => [c.before.index, { kind: "changed", sid: sidOf(c.before.statement, c.before.index), details: c.differences.flatMap(describeDifference) }]),
+  ];
+  out.push(...ordered.sort(([a], [b]) => a - b).map(([, change]) => change));
+  out.push(...m.added.map((a): StatementChange => ({ kind: "added", sid: sidOf(a.statement, a.index), details: summary(a.statement) })));
   return out;
+}
+
+/** One element's difference in phrases: `Principal added: AWS: arn:…`, `condition removed: …`, `Effect: Allow → Deny`. */
+function describeDifference(d: ElementDifference): string[] {
+  if (d.element === "Condition") {
+    const clauses = d as Extract<ElementDifference, { element: "Condition" }>;
+    return [...clauses.added.map((c) => `condition added: ${describeClause(c)}`), ...clauses.removed.map((c) => `condition removed: ${describeClause(c)}`)];
+  }
+  const values = d as { element: string; added: readonly string[]; removed: readonly string[] };
+  if (["Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource"].includes(d.element)) {
+    return [...values.added.map((v) => `${d.element} added: ${v}`), ...values.removed.map((v) => `${d.element} removed: ${v}`)];
+  }
+  // Effect, Sid and fields the grammar does not name: one value each side.
+  return [`${d.element}: ${values.removed[0] ?? "(none)"} → ${values.added[0] ?? "(none)"}`];
 }
 
 /** One statement in a few phrases. */
@@ -194,57 +219,71 @@ function summary(s: PolicyStatement): string[] {
     ...(s.NotAction !== undefined ? [`NotAction: ${asList(s.NotAction).join(", ")}`] : []),
     ...(s.Resource !== undefined && asList(s.Resource).join() !== "*" ? [`Resource: ${asList(s.Resource).join(", ")}`] : []),
     ...(s.NotResource !== undefined ? [`NotResource: ${asList(s.NotResource).join(", ")}`] : []),
-    ...clauses(s).map((c) => `when ${c}`),
+    ...conditionClauses(s).map((c) => `when ${describeClause(c)}`),
   ];
-}
-
-function clauses(s: PolicyStatement): string[] {
-  return Object.entries(s.Condition ?? {}).flatMap(([operator, keys]) =>
-    Object.entries(keys).map(([key, values]) => describeClause({ operator, key, values: conditionValues(values) })),
-  );
-}
-
-/** What differs between two versions of one statement. */
-function fieldChanges(before: PolicyStatement, after: PolicyStatement): string[] {
-  const out: string[] = [];
-  if (before.Effect !== after.Effect) out.push(`Effect: ${before.Effect} → ${after.Effect}`);
-  const sets = (label: string, x: readonly string[], y: readonly string[], fold = (v: string) => v) => {
-    const xs = new Set(x.map(fold));
-    const ys = new Set(y.map(fold));
-    for (const v of y) if (!xs.has(fold(v))) out.push(`${label} added: ${v}`);
-    for (const v of x) if (!ys.has(fold(v))) out.push(`${label} removed: ${v}`);
-  };
-  // "*" and { AWS: "*" }, an account id and its root ARN: the same principal, no change.
-  const partition = partitionOfPolicy({ Version: "2012-10-17", Statement: [before, after] });
-  for (const element of ["Principal", "NotPrincipal"] as const) {
-    const entries = (p: PolicyStatement["Principal"]) => (p === undefined ? [] : principalEntries(p, partition).map(([kind, id]) => `${kind}: ${id}`));
-    sets(element, entries(before[element]), entries(after[element]));
-  }
-  sets("Action", asList(before.Action), asList(after.Action), (v) => v.toLowerCase());
-  sets("NotAction", asList(before.NotAction), asList(after.NotAction), (v) => v.toLowerCase());
-  sets("Resource", asList(before.Resource), asList(after.Resource));
-  sets("NotResource", asList(before.NotResource), asList(after.NotResource));
-  sets("condition", clauses(before), clauses(after));
-  return out;
 }
 
 /** The matrix cells that differ between the two policies: every principal either names, and the generic rows. */
 export function accessDiff(before: PolicyDocument, after: PolicyDocument, key: KeyFacts): AccessChange[] {
+  const [mb, ma] = [accessMatrix(before, key, undefined, [after]), accessMatrix(after, key, undefined, [before])];
+  const cellsOf = (m: typeof mb) => new Map(m.rows.map((r, i) => [r.principal, m.cells[i]]));
+  const [cb, ca] = [cellsOf(mb), cellsOf(ma)];
   const rows = new Map<string, string>();
-  for (const m of [accessMatrix(before, key, undefined, [after]), accessMatrix(after, key, undefined, [before])]) for (const r of m.rows) rows.set(r.principal, r.label);
+  for (const m of [mb, ma]) for (const r of m.rows) rows.set(r.principal, r.label);
+  const [shapeBefore, shapeAfter] = [cellShape(before), cellShape(after)];
   const out: AccessChange[] = [];
   for (const [principal, label] of rows) {
-    for (const group of ACTION_GROUPS) {
-      const b = matrixCell(before, key, principal, group);
-      const a = matrixCell(after, key, principal, group);
-      if (sameCell(a, b)) continue;
-      out.push({ principal: label, column: group.label, before: b, after: a });
-    }
+    ACTION_GROUPS.forEach((group, g) => {
+      // A row only one policy names is evaluated under the other too.
+      const b = cb.get(principal)?.[g] ?? matrixCell(before, key, principal, group);
+      const a = ca.get(principal)?.[g] ?? matrixCell(after, key, principal, group);
+      if (shapeBefore(b) !== shapeAfter(a)) out.push({ principal: label, column: group.label, before: b, after: a });
+    });
   }
   return out;
 }
 
-function sameCell(a: MatrixCell, b: MatrixCell): boolean {
-  const shape = (c: MatrixCell) => JSON.stringify([c.effect, c.sids, c.reason ?? null, c.allowedWhen, c.deniedWhen, c.effect === "partial" ? c.byAction : null]);
-  return shape(a) === shape(b);
+/** What a decision says that can change an answer (see {@link verdictOf}). */
+export interface Verdict {
+  readonly effect: Decision["effect"];
+  readonly sids: readonly string[];
+  readonly reason?: Decision["reason"];
+  readonly grants: readonly ConditionalStatement[];
+  readonly denies: readonly { readonly sid: string; readonly when: readonly Clause[] }[];
+}
+
+/**
+ * A decision without what cannot change its answer: a conditional grant where the key policy
+ * allows already (or one through IAM where IAM decides already), a conditional deny where nothing
+ * allows, anything beside an explicit deny or KMS's cross-account refusal. What is left is what
+ * the review shows and what its access diff compares.
+ */
+export function verdictOf(
+  d: Pick<Decision, "effect" | "sids" | "reason" | "conditionalGrants"> & { readonly conditionalDenies: Verdict["denies"] },
+): Verdict {
+  if (d.effect === "allow") return { effect: "allow", sids: d.sids, grants: [], denies: d.conditionalDenies };
+  if (d.effect === "iam") return { effect: "iam", sids: d.sids, grants: d.conditionalGrants.filter((g) => g.effect === "allow"), denies: d.conditionalDenies };
+  if (d.reason === "explicit") return { effect: "deny", reason: "explicit", sids: d.sids, grants: [], denies: [] };
+  if (d.reason === "cross-account") return { effect: "deny", reason: "cross-account", sids: [], grants: [], denies: [] };
+  const grants = d.conditionalGrants;
+  return { effect: "deny", reason: d.reason, sids: [], grants, denies: grants.length ? d.conditionalDenies : [] };
+}
+
+/** A uniform cell as one verdict (its statements: those of all its actions). */
+export function cellVerdict(c: MatrixCell): Verdict {
+  return verdictOf({ effect: c.effect as Decision["effect"], sids: c.sids, reason: c.reason, conditionalGrants: c.allowedWhen, conditionalDenies: c.deniedWhen });
+}
+
+/**
+ * A cell as IAM reads it, to compare cells of two policies: each action's {@link verdictOf}, an
+ * unnamed statement by its content (its position, `Statement[i]`, moves with an unrelated edit),
+ * conditions as sets of clauses with their values as sets, grants and denies in no order.
+ */
+function cellShape(policy: PolicyDocument): (cell: MatrixCell) => string {
+  const ids = new Map(policy.Statement.map((s, i) => [sidOf(s, i), s.Sid ? `sid:${s.Sid}` : `content:${JSON.stringify(normalizePolicy({ Version: "2012-10-17", Statement: [s] }))}`]));
+  const sid = (x: string) => ids.get(x) ?? x;
+  const conditional = (list: readonly { sid: string; when: readonly Clause[]; effect?: string }[]) =>
+    list.map((g) => JSON.stringify([sid(g.sid), g.effect ?? null, [...new Set(g.when.map(clauseKey))].sort()])).sort();
+  const shape = (v: Verdict) => [v.effect, v.reason ?? null, [...new Set(v.sids.map(sid))].sort(), conditional(v.grants), conditional(v.denies)];
+  return (c) => JSON.stringify(Object.entries(c.byAction).map(([action, d]) => [action, shape(verdictOf(d))]));
 }

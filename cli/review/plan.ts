@@ -6,6 +6,8 @@
 import * as fs from "fs";
 import { z } from "zod";
 import { DATA_KEY_ID, EnvironmentConfig, stackIdentity, StackIdentity } from "../../app";
+import { readPolicy } from "../../modules/index";
+import { describeJsonIssue, jsonType } from "../options";
 
 export class PlanInputError extends Error {}
 
@@ -63,17 +65,34 @@ export function checkPlan(data: unknown, where: string, environment: Environment
       `${where}: it is terraform show -json of a state, not of a saved plan (it has "values" and no "planned_values"). Run terraform plan -out=plan.bin, then terraform show -json plan.bin.`,
     );
   }
-  const parsed = planSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("") || "(top level)";
-    const missing = issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined;
-    throw new PlanInputError(
-      `${where}: ${path}: ${missing ? "missing" : issue.message.replace(/^Invalid (input|option): /, "")}. Expected the output of terraform show -json <plan>.`,
-    );
-  }
+  // reportInput: the issue holds what is there, so a wrong type is told from a missing field.
+  const parsed = planSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw new PlanInputError(`${where}: ${describeJsonIssue(parsed.error.issues[0])}. Expected the output of terraform show -json <plan>.`);
   checkIdentity(parsed.data, where, environment);
+  checkKeyPolicies(parsed.data, where);
   return parsed.data;
+}
+
+/**
+ * The data key's policy, before and after, is JSON of a policy: the review reads it statement by
+ * statement, and a policy it cannot read must not pass for a key without one ("would be destroyed").
+ */
+function checkKeyPolicies(plan: Plan, where: string): void {
+  (plan.resource_changes ?? []).forEach((rc, i) => {
+    if (rc.address !== KEY_ADDRESS || rc.deposed !== undefined) return;
+    for (const side of ["before", "after"] as const) {
+      const value = rc.change[side];
+      const policy = value !== null && typeof value === "object" ? (value as Record<string, unknown>).policy : undefined;
+      const path = `resource_changes[${i}].change.${side}.policy`;
+      if (policy === undefined || policy === null || policy === "") continue;
+      if (typeof policy !== "string") throw new PlanInputError(`${where}: ${path}: expected a string, got ${jsonType(policy)}. Expected the output of terraform show -json <plan>.`);
+      try {
+        readPolicy(policy);
+      } catch (e) {
+        throw new PlanInputError(`${where}: ${path}: it is not a key policy (${(e as Error).message}).`);
+      }
+    }
+  });
 }
 
 /**

@@ -11,17 +11,19 @@ import {
   checkPolicy,
   Clause,
   composeKeyPolicy,
+  ConditionalStatement,
   describeClause,
   Finding,
   keyFacts,
   MatrixCell,
+  normalizePolicy,
   partitionOf,
   PolicyDocument,
   PolicySubject,
   resolvePrincipal,
   sidOf,
 } from "../../modules/index";
-import { AccessChange, Flag, KeyPlan, keyPlan } from "./diff";
+import { AccessChange, cellVerdict, Flag, KeyPlan, keyPlan, Verdict, verdictOf } from "./diff";
 import { Move } from "./moves";
 import { KEY_ADDRESS, Plan } from "./plan";
 
@@ -183,35 +185,44 @@ export function commentMarker(environment: string): string {
 
 const LEGEND = [
   "**allowed**: by the key policy alone · IAM: if the principal's own IAM policy allows too (the key policy delegates to its account) · —: denied",
-  "when [n]: allowed only when condition [n] holds · unless [n]: denied when it holds · partly: some actions of the column, as listed",
+  "when [n]: allowed only when condition [n] holds (IAM when [n]: and if its IAM policy allows) · alone when [n]: by the key policy alone when [n] holds",
+  "unless [n]: denied when it holds · `what: Decrypt`, `what: all but Decrypt`: those actions of the column only · partly ‡n: its actions differ, listed under ‡n",
 ];
 
 /**
  * Statement references and condition footnotes shared by one report's tables. Statements are
  * numbered in policy order (the planned policy, then the statements the change removes), so S3 is
  * the third statement wherever it appears; the legend is printed once, where a table first needs it.
+ * A statement is known by its Sid; an unnamed one (`Statement[i]`) by its content, so a removed
+ * unnamed statement never shares a number with another that now has its place.
  */
 class Notes {
-  private readonly refs = new Map<string, string>();
-  private readonly removed = new Set<string>();
+  private readonly refs = new Map<string, { ref: string; label: string; removed: boolean }>();
   private readonly conditions = new Map<string, number>();
+  private readonly identity: { before: Map<string, string>; after: Map<string, string> };
+  private readonly parts: string[][] = [];
   private legendShown = false;
   private listedSids = 0;
   private listedConditions = 0;
+  private listedParts = 0;
 
   constructor(policy: PolicyDocument | undefined, before?: PolicyDocument) {
-    policy?.Statement.forEach((s, i) => this.sid(sidOf(s, i)));
-    before?.Statement.forEach((s, i) => {
-      const sid = sidOf(s, i);
-      if (this.refs.has(sid)) return;
-      this.sid(sid);
-      this.removed.add(sid);
-    });
+    const ids = (p: PolicyDocument | undefined) =>
+      new Map((p?.Statement ?? []).map((s, i) => [sidOf(s, i), s.Sid ? `sid:${s.Sid}` : `content:${JSON.stringify(normalizePolicy({ Version: "2012-10-17", Statement: [s] }))}`]));
+    this.identity = { after: ids(policy), before: ids(before) };
+    policy?.Statement.forEach((s, i) => this.add(this.identity.after.get(sidOf(s, i))!, sidOf(s, i), false));
+    before?.Statement.forEach((s, i) => this.add(this.identity.before.get(sidOf(s, i))!, sidOf(s, i), true));
   }
 
-  sid(sid: string): string {
-    if (!this.refs.has(sid)) this.refs.set(sid, `S${this.refs.size + 1}`);
-    return this.refs.get(sid)!;
+  private add(id: string, label: string, removed: boolean): void {
+    if (!this.refs.has(id)) this.refs.set(id, { ref: `S${this.refs.size + 1}`, label, removed });
+  }
+
+  /** The reference of a statement named `sid` in the planned policy, or in the one before. */
+  sid(sid: string, side: "before" | "after" = "after"): string {
+    const id = this.identity[side].get(sid) ?? this.identity.after.get(sid) ?? `sid:${sid}`;
+    this.add(id, sid, side === "before");
+    return this.refs.get(id)!.ref;
   }
 
   condition(clauses: readonly Clause[]): string {
@@ -225,40 +236,58 @@ class Notes {
     const lines: string[] = [];
     if (!this.legendShown) lines.push("", ...LEGEND);
     this.legendShown = true;
-    const sids = [...this.refs].slice(this.listedSids);
-    if (sids.length) lines.push("", ...sids.map(([sid, ref]) => `- ${ref} “${sid}”${this.removed.has(sid) ? " (removed by this change)" : ""}`));
+    const parts = this.parts.slice(this.listedParts);
+    if (parts.length) lines.push("", ...parts.flat());
+    const sids = [...this.refs.values()].slice(this.listedSids);
+    if (sids.length) lines.push("", ...sids.map(({ ref, label, removed }) => `- ${ref} “${label}”${removed ? " (removed by this change)" : ""}`));
     const conditions = [...this.conditions].slice(this.listedConditions);
     if (conditions.length) lines.push("", ...conditions.map(([text, n]) => `- [${n}] ${text}`));
+    this.listedParts = this.parts.length;
     this.listedSids = this.refs.size;
     this.listedConditions = this.conditions.size;
     return lines;
   }
 
-  /** A cell in a few characters: `allowed S3`, `IAM S1`, `—`, `when [2] S5`, `… unless [1] S7`. */
-  cell(cell: MatrixCell): string {
-    const refs = (sids: readonly string[]) => sids.map((s) => this.sid(s)).join(",");
-    const unless = cell.deniedWhen.map((d) => ` unless ${this.condition(d.when)} ${this.sid(d.sid)}`).join("");
-    const when = cell.allowedWhen.map((g) => `${g.effect === "iam" ? "IAM " : ""}when ${this.condition(g.when)} ${this.sid(g.sid)}`).join("; ");
-    switch (cell.effect) {
-      case "allow":
-        return `**allowed** ${refs(cell.sids)}${unless}`;
-      case "iam":
-        return `IAM ${refs(cell.sids)}${when ? `; alone ${when}` : ""}${unless}`;
-      case "deny":
-        if (cell.reason === "explicit") return `denied ${refs(cell.sids)}`;
-        if (cell.reason === "cross-account") return "— (cross-account)";
-        return when ? `${when}${unless}` : "—";
-      default:
-        return `partly: ${Object.entries(cell.byAction)
-          .filter(([, d]) => d.effect !== "deny" || d.conditionalGrants.length > 0)
-          .map(([action, d]) => {
-            const name = action.replace(/^kms:/, "");
-            if (d.effect === "deny") return `${name} ${d.conditionalGrants.map((g) => `when ${this.condition(g.when)} ${this.sid(g.sid)}`).join("; ")}`;
-            return `${name} ${d.effect === "allow" ? "**allowed**" : "IAM"} ${refs(d.sids)}`;
-          })
-          .join(", ")}`;
-    }
+  /**
+   * A verdict ({@link verdictOf}: what can change the answer) in a few characters, every effect,
+   * condition and qualifier kept: `**allowed** S3`, `IAM S1`, `IAM S1; alone when [2] S5`, `—`,
+   * `when [2] S5`, `IAM when [2] S5`, `… unless [1] S7`.
+   */
+  verdict(v: Verdict, side: "before" | "after" = "after"): string {
+    const ref = (sid: string) => this.sid(sid, side);
+    const refs = v.sids.map(ref).join(",");
+    const when = (g: ConditionalStatement) => `when ${this.condition(g.when)} ${ref(g.sid)}`;
+    const unless = v.denies.map((d) => ` unless ${this.condition(d.when)} ${ref(d.sid)}`).join("");
+    if (v.effect === "allow") return `**allowed** ${refs}${unless}`;
+    if (v.effect === "iam") return `IAM ${refs}${v.grants.length ? `; alone ${v.grants.map(when).join("; ")}` : ""}${unless}`;
+    if (v.reason === "explicit") return `denied ${refs}`;
+    if (v.reason === "cross-account") return "— (cross-account)";
+    return v.grants.length ? `${v.grants.map((g) => `${g.effect === "iam" ? "IAM " : ""}${when(g)}`).join("; ")}${unless}` : "—";
   }
+
+  /** A matrix cell; one whose actions decide differently is `partly ‡n`, each action's verdict under ‡n. */
+  cell(cell: MatrixCell, who: string, column: string): string {
+    if (cell.effect !== "partial") return this.verdict(cellVerdict(cell));
+    const groups = alike(Object.keys(cell.byAction), (a) => this.verdict(verdictOf(cell.byAction[a])));
+    // Actions that differ only in what cannot change their answer read alike: one verdict.
+    if (groups.length === 1) return groups[0][1];
+    const n = this.parts.length + 1;
+    this.parts.push([`- ‡${n} \`${who}\`, ${column}:`, ...groups.map(([actions, text]) => `  - ${actions.map(short).join(", ")}: ${text}`)]);
+    return `partly ‡${n}`;
+  }
+}
+
+/** `kms:Decrypt` as `Decrypt`. */
+const short = (action: string) => action.replace(/^kms:/, "");
+
+/** The actions in groups whose `text` is alike, in the column's order. */
+function alike(actions: readonly string[], text: (action: string) => string): [string[], string][] {
+  const groups = new Map<string, string[]>();
+  for (const a of actions) {
+    const t = text(a);
+    groups.set(t, [...(groups.get(t) ?? []), a]);
+  }
+  return [...groups].map(([t, list]) => [list, t]);
 }
 
 /** `arn:aws:iam::<key account>:role/x` as `role/x`; another account's as `<account>:role/x`. */
@@ -326,20 +355,56 @@ function policyLines(key: KeyPlan): string[] {
   const lines = ["### Key policy", ""];
   if (key.policyUnknown) return [...lines, "The new policy is known only after apply; nothing can be compared."];
   if (!key.policyBefore) return [...lines, key.destroyOrReplace === "destroy" ? "The key and its policy would be destroyed." : "A new key: every statement is new (see the matrix)."];
-  if (!key.policyAfter) return [...lines, "The key and its policy would be destroyed."];
+  if (!key.policyAfter) return [...lines, key.destroyOrReplace === "destroy" ? "The key and its policy would be destroyed." : "The plan holds no planned policy; nothing can be compared."];
   if (key.statements.length === 0) return [...lines, `The key policy does not change${key.importing ? " (the live policy is the one synthesized)" : ""}.`];
   for (const s of key.statements) {
+    if (s.kind === "document") {
+      lines.push(...s.details.map((d) => `- **changed** the policy's ${d}`));
+      continue;
+    }
     lines.push(`- **${s.kind}** “${s.sid}”`);
     for (const d of s.details) lines.push(`  - ${d}`);
   }
   return lines;
 }
 
+const MAX_LINE = 200;
+
+/**
+ * The access diff, a row per (principal, column) that changes. A column whose actions decide
+ * differently (before or after) gets a row per group of its actions that change alike, the actions
+ * named (`encrypt / decrypt: Decrypt`, or `…: all but Decrypt` when that is shorter), one action a
+ * row if that row would be too long; actions that do not change are left out. Each verdict keeps
+ * its effect, conditions and the IAM qualifier ({@link verdictOf}).
+ */
 function accessLines(changes: readonly AccessChange[], notes: Notes, account: string): string[] {
   const lines = ["### Who can use the key: what changes", ""];
   if (changes.length === 0) return [...lines, "Nobody gains or loses access."];
   lines.push("| principal | what | before | after |", "|---|---|---|---|");
-  for (const c of changes) lines.push(`| \`${shortPrincipal(c.principal, account)}\` | ${c.column} | ${notes.cell(c.before)} | ${notes.cell(c.after)} |`);
+  for (const c of changes) {
+    const who = `\`${shortPrincipal(c.principal, account)}\``;
+    const row = (what: string, before: string, after: string) => `| ${who} | ${what} | ${before} | ${after} |`;
+    if (c.before.effect !== "partial" && c.after.effect !== "partial") {
+      lines.push(row(c.column, notes.verdict(cellVerdict(c.before), "before"), notes.verdict(cellVerdict(c.after))));
+      continue;
+    }
+    const actions = Object.keys(c.after.byAction);
+    const texts = (a: string) => JSON.stringify([notes.verdict(verdictOf(c.before.byAction[a]), "before"), notes.verdict(verdictOf(c.after.byAction[a]))]);
+    const all = alike(actions, texts);
+    // Every action changes alike: the column is one row. Otherwise a row per group that changes.
+    const groups = all.length === 1 ? all : all.filter(([, t]) => new Set(JSON.parse(t)).size > 1);
+    for (const [list, t] of groups) {
+      const [before, after] = JSON.parse(t) as [string, string];
+      const what = (names: string[]) => {
+        if (names.length === actions.length) return c.column;
+        const others = actions.filter((a) => !names.includes(a));
+        return others.length < names.length ? `${c.column}: all but ${others.map(short).join(", ")}` : `${c.column}: ${names.map(short).join(", ")}`;
+      };
+      const whole = row(what(list), before, after);
+      if (whole.length <= MAX_LINE || list.length === 1) lines.push(whole);
+      else for (const a of list) lines.push(row(what([a]), before, after));
+    }
+  }
   lines.push(...notes.legend());
   return lines;
 }
@@ -347,7 +412,10 @@ function accessLines(changes: readonly AccessChange[], notes: Notes, account: st
 function matrixLines(matrix: AccessMatrix, notes: Notes, account: string): string[] {
   const lines = ["<details><summary>Who can use the key (the whole matrix)</summary>", ""];
   lines.push(`| principal | ${matrix.columns.map((c) => c.label).join(" | ")} |`, `|---|${matrix.columns.map(() => "---").join("|")}|`);
-  matrix.rows.forEach((row, r) => lines.push(`| \`${shortPrincipal(row.label, account)}\` | ${matrix.cells[r].map((c) => notes.cell(c)).join(" | ")} |`));
+  matrix.rows.forEach((row, r) => {
+    const who = shortPrincipal(row.label, account);
+    lines.push(`| \`${who}\` | ${matrix.cells[r].map((c, i) => notes.cell(c, who, matrix.columns[i].label)).join(" | ")} |`);
+  });
   lines.push(...notes.legend(), "", "</details>");
   return lines;
 }

@@ -6,7 +6,7 @@ import {
   ListAliasesCommandOutput,
 } from "@aws-sdk/client-kms";
 import { GetObjectCommandOutput } from "@aws-sdk/client-s3";
-import { composeKeyPolicy, DEFAULT_ALIAS, KeyBinding, normalizePolicy, partitionOf, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
+import { composeKeyPolicy, DEFAULT_ALIAS, documentDifferences, KeyBinding, matchStatements, partitionOf, PlacedStatement, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
 import { EnvironmentConfig } from "../../app";
 import { Clients, READ_ONLY_COMMANDS as C, redirectedRegion, send, stateRedirectReason } from "./commands";
 import { cannotCheck, CheckResult } from "./outcome";
@@ -195,32 +195,22 @@ async function checkPolicy(clients: Clients, keyId: string, env: EnvironmentConf
   }
 }
 
-/** Differences between two policies, statement by statement (matched by Sid). */
+/**
+ * Differences between two policies, statement by statement, read as IAM reads them: the one
+ * comparison of `matchStatements` (modules/key-policy/document.ts), which the review's statement
+ * diff and preflight use too. A statement is named by its Sid (an unnamed one by its position).
+ */
 export function policyDrift(expected: PolicyDocument, live: PolicyDocument): string[] {
-  const e = normalizePolicy(expected) as { Id?: string; Statement: { Sid: string }[] };
-  const l = normalizePolicy(live) as { Id?: string; Statement: { Sid: string }[] };
-  const drift: string[] = [];
-  if (e.Id !== l.Id) drift.push(`Id is ${JSON.stringify(l.Id)}, expected ${JSON.stringify(e.Id)}`);
-  const liveBySid = new Map(l.Statement.map((s) => [s.Sid, s]));
-  const expectedSids = new Set(e.Statement.map((s) => s.Sid));
-  // Reported in the synthesized policy's order (the canonical form sorts statements).
-  const order = expected.Statement.map((s) => s.Sid ?? "");
-  const inOrder = [...e.Statement].sort((a, b) => order.indexOf(a.Sid) - order.indexOf(b.Sid));
-  for (const statement of inOrder) {
-    const other = liveBySid.get(statement.Sid);
-    if (other === undefined) {
-      drift.push(`statement ${JSON.stringify(statement.Sid)} is missing`);
-      continue;
-    }
-    const a = statement as Record<string, unknown>;
-    const b = other as Record<string, unknown>;
-    const fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null));
-    if (fields.length) drift.push(`statement ${JSON.stringify(statement.Sid)} differs in ${fields.join(", ")}`);
-  }
-  const liveOrder = live.Statement.map((s) => s.Sid ?? "");
-  for (const statement of [...l.Statement].sort((a, b) => liveOrder.indexOf(a.Sid) - liveOrder.indexOf(b.Sid))) {
-    if (!expectedSids.has(statement.Sid)) drift.push(`statement ${JSON.stringify(statement.Sid)} is not in the synthesized policy`);
-  }
+  const name = (p: PlacedStatement) => JSON.stringify(p.statement.Sid ? p.statement.Sid : `Statement[${p.index}]`);
+  const drift = documentDifferences(expected, live).map((d) => `${d.element} is ${JSON.stringify(d.after)}, expected ${JSON.stringify(d.before)}`);
+  const m = matchStatements(expected, live);
+  // In the synthesized policy's order, then what only the live policy has, in its order.
+  const byExpected: [number, string][] = [
+    ...m.changed.map((c): [number, string] => [c.before.index, `statement ${name(c.before)} differs in ${c.differences.map((d) => d.element).join(", ")}`]),
+    ...m.removed.map((r): [number, string] => [r.index, `statement ${name(r)} is missing`]),
+  ];
+  drift.push(...byExpected.sort(([a], [b]) => a - b).map(([, text]) => text));
+  drift.push(...m.added.map((a) => `statement ${name(a)} is not in the synthesized policy`));
   return drift;
 }
 

@@ -1,5 +1,5 @@
 import { DynamodbTable } from "../platform";
-import { addressOf, Binder, literal } from "./binding";
+import { addressOf, Binder, expectResource, literal } from "./binding";
 
 /**
  * DynamoDB (seed §4.3): `server_side_encryption { enabled = true, kms_key_arn = <key ARN> }`.
@@ -8,7 +8,10 @@ import { addressOf, Binder, literal } from "./binding";
 export const dynamodbBinder: Binder<DynamodbTable> = {
   service: "dynamodb",
   call: "encryptTable",
-  identify: (table) => `dynamodb:${literal(table.nameInput) ?? addressOf(table)}`,
+  identify: (table) => {
+    expectResource<DynamodbTable>("encryptTable", table, "aws_dynamodb_table", "a DynamodbTable of this app");
+    return `dynamodb:${literal(table.nameInput) ?? addressOf(table)}`;
+  },
   construct: (table) => table,
   apply(key, table, existing) {
     table.putServerSideEncryption({ enabled: true, kmsKeyArn: key.keyArn });

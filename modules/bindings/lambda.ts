@@ -1,5 +1,5 @@
 import { LambdaFunction } from "../platform";
-import { addressOf, Binder, literal } from "./binding";
+import { addressOf, Binder, expectResource, literal } from "./binding";
 
 /**
  * Lambda (seed §4.4): `kms_key_arn = <key ARN>` encrypts the function's environment variables
@@ -9,7 +9,10 @@ import { addressOf, Binder, literal } from "./binding";
 export const lambdaBinder: Binder<LambdaFunction> = {
   service: "lambda",
   call: "encryptFunction",
-  identify: (fn) => `lambda:${literal(fn.functionNameInput) ?? addressOf(fn)}`,
+  identify: (fn) => {
+    expectResource<LambdaFunction>("encryptFunction", fn, "aws_lambda_function", "a LambdaFunction of this app");
+    return `lambda:${literal(fn.functionNameInput) ?? addressOf(fn)}`;
+  },
   construct: (fn) => fn,
   apply(key, fn, existing) {
     fn.kmsKeyArn = key.keyArn;

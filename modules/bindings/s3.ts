@@ -1,8 +1,8 @@
 import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
-import { validateBucketName } from "../common/validate";
-import { S3Bucket, S3BucketEncryption } from "../platform";
-import { addressOf, Binder, literal, terraformName } from "./binding";
+import { isToken, validateBucketName } from "../common/validate";
+import { Construct, S3Bucket, S3BucketEncryption } from "../platform";
+import { addressOf, Binder, expectResource, literal, referenceName, terraformName } from "./binding";
 
 /** A bucket created in the stack, or the name of one that already exists. */
 export type BucketTarget = S3Bucket | string;
@@ -18,9 +18,10 @@ export type BucketTarget = S3Bucket | string;
 export const s3Binder: Binder<BucketTarget> = {
   service: "s3",
   call: "encryptBucket",
-  identify(target) {
-    const name = typeof target === "string" ? target : literal(target.bucketInput);
-    return `s3:${name ?? addressOf(target as S3Bucket)}`;
+  identify(target, scope) {
+    if (typeof target !== "string") expectResource<S3Bucket>("encryptBucket", target, "aws_s3_bucket", "an S3Bucket of this app, or an existing bucket's name");
+    if (typeof target === "string") return `s3:${isToken(target) ? byReference(scope, target).identity : target}`;
+    return `s3:${literal(target.bucketInput) ?? addressOf(target)}`;
   },
   construct: (target) => (typeof target === "string" ? undefined : target),
   apply(key, target, existing, scope) {
@@ -34,8 +35,11 @@ export const s3Binder: Binder<BucketTarget> = {
         "Remove the bucket's own server_side_encryption_configuration block (deprecated by the AWS provider): the binding writes an aws_s3_bucket_server_side_encryption_configuration with the key instead.",
       );
     }
-    const name = typeof target === "string" ? target : literal(target.bucketInput);
-    const logicalId = typeof target === "string" ? terraformName(target) : target.friendlyUniqueId;
+    const name = typeof target === "string" ? literal(target) : literal(target.bucketInput);
+    // A bucket by reference is named after what the reference points to (aws_s3_bucket.logs ->
+    // logs), never after the token's text, which changes with every edit of the app.
+    const logicalId =
+      typeof target !== "string" ? target.friendlyUniqueId : isToken(target) ? byReference(scope, target).name : terraformName(target);
     const encryption = new S3BucketEncryption(scope, typeof target === "string" ? `bucket-encryption-${logicalId}` : "data-key-encryption", {
       bucket: typeof target === "string" ? target : target.id,
       rule: [
@@ -51,3 +55,12 @@ export const s3Binder: Binder<BucketTarget> = {
     return { service: "s3", name: name ?? address, address, existing, resource: encryption };
   },
 };
+
+function byReference(scope: Construct, bucket: string): { readonly name: string; readonly identity: string } {
+  return referenceName(
+    scope,
+    "encryptBucket",
+    bucket,
+    "Pass the S3Bucket itself, a reference to its name (bucket.bucket), a variable or a remote state's output, or the bucket's name.",
+  );
+}

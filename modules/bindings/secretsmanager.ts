@@ -1,5 +1,5 @@
 import { SecretsmanagerSecret } from "../platform";
-import { addressOf, Binder, literal } from "./binding";
+import { addressOf, Binder, expectResource, literal } from "./binding";
 
 /**
  * Secrets Manager (seed §4.1): `kms_key_id = <key ARN>`. As the seed says ("do not check Create
@@ -10,7 +10,10 @@ import { addressOf, Binder, literal } from "./binding";
 export const secretsmanagerBinder: Binder<SecretsmanagerSecret> = {
   service: "secretsmanager",
   call: "encryptSecret",
-  identify: (secret) => `secretsmanager:${literal(secret.nameInput) ?? addressOf(secret)}`,
+  identify: (secret) => {
+    expectResource<SecretsmanagerSecret>("encryptSecret", secret, "aws_secretsmanager_secret", "a SecretsmanagerSecret of this app");
+    return `secretsmanager:${literal(secret.nameInput) ?? addressOf(secret)}`;
+  },
   construct: (secret) => secret,
   apply(key, secret, existing) {
     secret.kmsKeyId = key.keyArn;

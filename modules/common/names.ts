@@ -9,7 +9,7 @@
  * - at synth, for any two elements of a stack (yours included), through a validation this
  *   package adds to every stack it writes into ({@link terraformNameClashes}).
  */
-import { IConstruct, TerraformElement, terraformAddress, TerraformStack } from "../platform";
+import { IConstruct, isTerraformElement, stackOf, TerraformElement, terraformAddress, TerraformStack } from "../platform";
 import { ConfigError } from "./errors";
 
 const claimed = new WeakMap<TerraformStack, Map<string, string>>();
@@ -19,7 +19,7 @@ const validated = new WeakSet<TerraformStack>();
 /** Records that `element` holds its Terraform name in its stack; throws if another construct holds it. */
 export function claimTerraformName(element: TerraformElement): void {
   const address = terraformAddress(element);
-  const stack = TerraformStack.of(element);
+  const stack = stackOf(element);
   watchStack(stack);
   if (address === undefined) return;
   let names = claimed.get(stack);
@@ -35,7 +35,7 @@ export function claimTerraformName(element: TerraformElement): void {
  * (AlreadyExistsException), after the first was created.
  */
 export function claimAlias(owner: IConstruct, alias: string): void {
-  const stack = TerraformStack.of(owner);
+  const stack = stackOf(owner);
   let names = aliases.get(stack);
   if (names === undefined) aliases.set(stack, (names = new Map()));
   const holder = names.get(alias);
@@ -52,7 +52,8 @@ export function terraformNameClashes(stack: TerraformStack): string[] {
   const seen = new Map<string, string>();
   const out: string[] = [];
   for (const node of stack.node.findAll()) {
-    if (!(node instanceof TerraformElement) || TerraformStack.of(node) !== stack) continue;
+    // Any copy of the framework's elements: they share the stack's JSON all the same.
+    if (!isTerraformElement(node) || stackOf(node) !== stack) continue;
     const address = terraformAddress(node);
     if (address === undefined) continue;
     const first = seen.get(address);

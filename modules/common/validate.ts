@@ -1,17 +1,54 @@
 import { Token } from "../platform";
 import { REGIONS_BY_PARTITION } from "./aws-names.generated";
 import { editDistance } from "./edit-distance";
-import { invalid } from "./errors";
+import { invalid, missing } from "./errors";
 
 /** True when `value` is an unresolved CDKTF token; such values are checked by Terraform instead. */
 export function isToken(value: unknown): boolean {
   return (typeof value === "string" || typeof value === "number") && Token.isUnresolved(value);
 }
 
-/** An AWS account id: exactly 12 digits. */
+/** An AWS account id: a string of exactly 12 digits. */
 export function validateAccountId(prop: string, value: string): void {
+  if (value === undefined) missing(prop, 'An AWS account id is a string of exactly 12 digits, e.g. "167067248318".');
+  if (typeof value !== "string") {
+    invalid(prop, value, `An AWS account id is a string of exactly 12 digits, e.g. "167067248318", not a ${typeName(value)}${typeof value === "number" ? " (a number loses an account id's leading zeros)" : ""}.`);
+  }
   if (isToken(value)) return;
   if (!/^\d{12}$/.test(value)) invalid(prop, value, 'An AWS account id is exactly 12 digits, e.g. "167067248318".');
+}
+
+/** What a value is, for "not a <type>" messages: a number, a Boolean, a list, an object, null. */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "list";
+  return typeof value === "boolean" ? "Boolean" : typeof value;
+}
+
+/** The type a prop takes, as a JavaScript caller may get it wrong (`accountId: 167067248318`, `allowDestroy: "false"`). */
+export type PropType = "string" | "number" | "boolean" | "list" | "object";
+
+/**
+ * Checks that each given prop has its type, before any meaning is read from it: `"false"` is
+ * true to JavaScript, and `167067248318` passes a digits pattern while comparing unequal to the
+ * account everywhere else. A Terraform reference counts as its type.
+ */
+export function validatePropTypes(owner: string, props: Record<string, unknown>, types: Readonly<Record<string, PropType>>): void {
+  for (const [prop, type] of Object.entries(types)) {
+    const value = props[prop];
+    if (value === undefined) continue;
+    const ok =
+      type === "list" ? Array.isArray(value) : type === "object" ? typeof value === "object" && value !== null && !Array.isArray(value) : typeof value === type;
+    if (ok) continue;
+    const expected = { string: "a string", number: "a number", boolean: 'true or false (a Boolean; the text "false" would count as true)', list: "a list", object: "an object" }[type];
+    invalid(prop, value, `${owner}'s ${prop} is ${expected}, not a ${typeName(value)}.`);
+  }
+}
+
+/** A partition of AWS, as the pinned AWS SDK's endpoint data lists them. */
+export function validatePartition(prop: string, value: string): void {
+  if (isToken(value) || Object.keys(REGIONS_BY_PARTITION).includes(value)) return;
+  invalid(prop, value, `A partition is one of ${Object.keys(REGIONS_BY_PARTITION).map((p) => JSON.stringify(p)).join(", ")} (the AWS SDK's endpoint data).`);
 }
 
 const ALL_REGIONS: readonly string[] = Object.values(REGIONS_BY_PARTITION).flat();
@@ -65,6 +102,7 @@ export function partitionOf(region: string): string {
 /** S3 general purpose bucket naming rules. */
 export function validateBucketName(prop: string, value: string): void {
   if (isToken(value)) return;
+  if (typeof value !== "string") invalid(prop, value, "An S3 bucket name is a string.");
   const allowed =
     "An S3 bucket name has 3 to 63 characters: lowercase letters, digits, dots and hyphens, " +
     'starting and ending with a letter or digit, with no "..", not shaped like an IP address.';

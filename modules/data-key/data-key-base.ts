@@ -7,7 +7,7 @@ import { secretsmanagerBinder } from "../bindings/secretsmanager";
 import { invalid } from "../common/errors";
 import { DECRYPT_ACTIONS, ENCRYPT_ACTIONS, GENERATE_DATA_KEY_ACTIONS, grantKeyUse, GrantOptions, RoleTarget } from "../grants/grant";
 import { PolicyDocument } from "../key-policy/document";
-import { App, Construct, DynamodbTable, IamRolePolicy, IConstruct, LambdaFunction, S3BucketEncryption, SecretsmanagerSecret, TerraformStack } from "../platform";
+import { appOf, awsProviderOf, Construct, DynamodbTable, IamRolePolicy, IConstruct, LambdaFunction, S3BucketEncryption, SecretsmanagerSecret, stackOf } from "../platform";
 
 /**
  * The data key as other constructs use it: the `DataKey` this app creates, or a reference to one
@@ -81,6 +81,26 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
     return undefined;
   }
 
+  /** The account that holds the key, where known at synth. */
+  public keyAccount(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Makes sure, where the key's region is known only at plan (a key from remote state), that it is
+   * the first argument, the region of a stack that binds resources to it (the second, named in
+   * the message): a plan-time check in Terraform. Nothing by default.
+   */
+  protected requireKeyRegion(_region: string, _where: string): void {}
+
+  /**
+   * The region the key is in, where known at synth. The data key is single-Region: S3, DynamoDB,
+   * Secrets Manager and Lambda use a key of their own region only.
+   */
+  public keyRegion(): string | undefined {
+    return undefined;
+  }
+
   public get bindings(): KeyBinding[] {
     return [...this.bound.values()];
   }
@@ -90,13 +110,16 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
    * Binding the same resource twice is an error naming the first binding.
    */
   public bind<T>(binder: Binder<T>, target: T, options: BindOptions = {}): KeyBinding {
-    const identity = binder.identify(target);
+    if (options.existing !== undefined && typeof options.existing !== "boolean") invalid(`${binder.call} existing`, options.existing, "true or false (a Boolean).");
+    if (options.scope !== undefined && typeof (options.scope as IConstruct)?.node?.path !== "string") invalid(`${binder.call} scope`, options.scope, "A construct of the stack the binding goes into.");
+    const scope = binder.construct(target) ?? options.scope ?? this;
+    const identity = binder.identify(target, scope);
     const earlier = this.bound.get(identity);
     if (earlier) {
       invalid(binder.call, earlier.name, `It is bound to the data key already (${earlier.address}); bind each resource once.`);
     }
-    const scope = binder.construct(target) ?? options.scope ?? this;
     checkReachable(binder.call, this, scope);
+    this.checkRegion(binder.call, scope);
     const binding = binder.apply(this, target, options.existing ?? false, scope);
     this.bound.set(identity, binding);
     return binding;
@@ -157,6 +180,27 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
   public grantGenerateDataKey(role: RoleTarget, options?: GrantOptions): IamRolePolicy {
     return grantKeyUse(this, "grantGenerateDataKey", role, GENERATE_DATA_KEY_ACTIONS, options);
   }
+
+  /**
+   * A binding's resource lives in the region of its stack's AWS provider, and a KMS key serves its
+   * own region only (the data key is single-Region, seed §2.1): a key of another region would fail
+   * at apply, after the plan looked fine. Where the key's region is known only at plan, Terraform
+   * checks it ({@link requireKeyRegion}).
+   */
+  private checkRegion(call: string, target: IConstruct): void {
+    const keyRegion = this.keyRegion();
+    const stack = stackOf(target);
+    const region = awsProviderOf(stack).region;
+    if (region === undefined) return;
+    if (keyRegion === undefined) return this.requireKeyRegion(region, stack.node.id);
+    if (keyRegion === region) return;
+    invalid(
+      call,
+      target.node.path,
+      `Its stack ${stack.node.id} works in ${region} (its AWS provider's region), and the key ${this.node.path} is in ${keyRegion}: a KMS key serves its own region only (the data key is single-Region), so the resource cannot use it. ` +
+        `Bind resources of ${region} to a key of ${region}, or put the resource in a stack of ${keyRegion}.`,
+    );
+  }
 }
 
 /**
@@ -164,15 +208,15 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
  * the key's app, and the key's stack must not already depend on the target's (a cycle).
  */
 function checkReachable(call: string, key: IConstruct, target: IConstruct): void {
-  if (App.of(key) !== App.of(target)) {
+  if (appOf(key) !== appOf(target)) {
     invalid(
       call,
       target.node.path,
       `It is in another app than the key (${key.node.path}). Reference the key in the resource's app instead: DataKey.fromKeyArn, DataKey.fromAlias or DataKey.fromRemoteState.`,
     );
   }
-  const keyStack = TerraformStack.of(key);
-  const targetStack = TerraformStack.of(target);
+  const keyStack = stackOf(key);
+  const targetStack = stackOf(target);
   if (keyStack !== targetStack && keyStack.dependsOn(targetStack)) {
     invalid(
       call,

@@ -1,14 +1,14 @@
 import { KeyFacts } from "../access/context";
 import { invalid } from "../common/errors";
 import { claimAlias, claimTerraformName } from "../common/names";
-import { isToken, validateIntegerRange, validateTags } from "../common/validate";
+import { isToken, PropType, validateAccountId, validateIntegerRange, validatePartition, validatePropTypes, validateRegion, validateTags } from "../common/validate";
 import { failOnErrors, Finding } from "../checks/finding";
 import { checkPolicy, keyFacts, PolicySubject } from "../checks/policy";
 import { partitionOf } from "../common/validate";
 import { PolicyDocument, PolicyStatement, renderPolicy } from "../key-policy/document";
-import { composeKeyPolicy, KeyPolicyProps } from "../key-policy/key-policy";
+import { composeKeyPolicy, KeyPolicyProps, nameUserFields, StatementOrigin } from "../key-policy/key-policy";
 import { PrincipalRef, resolvePrincipal } from "../key-policy/principal";
-import { Construct, DataTerraformRemoteStateS3Config, importInto, KmsAlias, KmsKey, movedFrom } from "../platform";
+import { awsProviderOf, Construct, DataTerraformRemoteStateS3Config, importInto, KmsAlias, KmsKey, movedFrom, stackOf } from "../platform";
 import { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./alias";
 import { DataKeyBase, IDataKey } from "./data-key-base";
 import { keyFromAlias, keyFromArn, keyFromRemoteState, KeyArnOptions, RemoteStateOutputs } from "./references";
@@ -116,6 +116,8 @@ export class DataKey extends DataKeyBase {
   public readonly key: KmsKey;
   public readonly alias: KmsAlias;
   private document: PolicyDocument;
+  /** For each statement, the prop it was written from (findings name that field). */
+  private origins: readonly (StatementOrigin | undefined)[];
   private readonly policySubject: Omit<PolicySubject, "policy">;
 
   constructor(scope: Construct, id: string, props: DataKeyProps) {
@@ -126,6 +128,12 @@ export class DataKey extends DataKeyBase {
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(id)) {
       invalid("id", id, "The construct id becomes the Terraform resource name: a letter or _ first, then letters, digits, _ or -.");
     }
+    // Types first: from JavaScript, `accountId: 167067248318` would pass a digits pattern and then
+    // compare unequal to the account everywhere (a lockout message), and `allowDestroy: "false"` is true.
+    validateAccountId("accountId", props.accountId);
+    validatePropTypes("DataKey", props as unknown as Record<string, unknown>, PROP_TYPES);
+    if (props.partition !== undefined) validatePartition("partition", props.partition);
+    if (props.region !== undefined) validateRegion("region", props.region);
     const alias = props.alias ?? DEFAULT_ALIAS;
     validateAlias("alias", alias);
     const deletionWindowInDays = props.deletionWindowInDays ?? 30;
@@ -141,10 +149,11 @@ export class DataKey extends DataKeyBase {
     validateTags("tags", props.tags);
     claimAlias(this, alias);
 
-    const built = composeKeyPolicy(props);
+    const built = composeKeyPolicy(props, this);
     this.document = built.document;
+    this.origins = built.origins;
     const partition = props.partition ?? (props.region ? partitionOf(props.region) : "aws");
-    const deployer = props.deployer === undefined ? undefined : resolvePrincipal("deployer", props.deployer, { accountId: props.accountId, partition });
+    const deployer = props.deployer === undefined ? undefined : resolvePrincipal("deployer", props.deployer, { accountId: props.accountId, partition, scope: this });
     this.policySubject = {
       accountId: props.accountId,
       partition,
@@ -155,7 +164,7 @@ export class DataKey extends DataKeyBase {
       deployer,
       rotation: { enabled: true, periodInDays: rotationPeriodInDays, expectedPeriodInDays: rotationPeriodInDays },
     };
-    this.findings = failOnErrors(checkPolicy({ ...this.policySubject, policy: this.document }));
+    this.findings = failOnErrors(this.inUserFields(checkPolicy({ ...this.policySubject, policy: this.document })));
 
     this.key = new KmsKey(this, "key", {
       description: props.description ?? "Mavik SSOT data key: Secrets Manager, S3, DynamoDB and Lambda data",
@@ -190,6 +199,16 @@ export class DataKey extends DataKeyBase {
     this.aliasArn = this.alias.arn;
   }
 
+  /** The key's account: `accountId`. */
+  public keyAccount(): string | undefined {
+    return isToken(this.policySubject.accountId) ? undefined : this.policySubject.accountId;
+  }
+
+  /** The key's region: `region`, else its stack's AWS provider's. */
+  public keyRegion(): string | undefined {
+    return this.policySubject.region ?? awsProviderOf(stackOf(this)).region;
+  }
+
   /** The key policy and what the evaluator knows of the key: grants are checked against it. */
   public keyPolicyFacts(): { readonly policy: PolicyDocument; readonly facts: KeyFacts } {
     return { policy: this.document, facts: keyFacts({ ...this.policySubject, policy: this.document }) };
@@ -205,7 +224,7 @@ export class DataKey extends DataKeyBase {
    * topic, say). The policy rules run again; an error fails synth here.
    */
   public addStatements(...statements: PolicyStatement[]): void {
-    this.setPolicy([...this.document.Statement, ...statements]);
+    this.setPolicy([...this.document.Statement, ...statements], [...this.origins, ...statements.map(() => undefined)]);
   }
 
   /**
@@ -214,15 +233,48 @@ export class DataKey extends DataKeyBase {
    */
   public putStatement(statement: PolicyStatement): void {
     const at = statement.Sid === undefined ? -1 : this.document.Statement.findIndex((s) => s.Sid === statement.Sid);
-    this.setPolicy(at < 0 ? [...this.document.Statement, statement] : this.document.Statement.map((s, i) => (i === at ? statement : s)));
+    if (at < 0) this.setPolicy([...this.document.Statement, statement], [...this.origins, undefined]);
+    else this.setPolicy(this.document.Statement.map((s, i) => (i === at ? statement : s)), this.origins.map((o, i) => (i === at ? undefined : o)));
   }
 
-  private setPolicy(statements: PolicyStatement[]): void {
+  private setPolicy(statements: PolicyStatement[], origins: readonly (StatementOrigin | undefined)[]): void {
     const next = { ...this.document, Statement: statements };
-    this.findings = failOnErrors(checkPolicy({ ...this.policySubject, policy: next }));
+    const findings = failOnErrors(inUserFields(checkPolicy({ ...this.policySubject, policy: next }), origins));
+    this.findings = findings;
     this.document = next;
+    this.origins = origins;
     this.key.policy = renderPolicy(next);
   }
+
+  /** Findings with each policy path the user wrote named as their field (`services[1]`). */
+  private inUserFields(findings: Finding[]): Finding[] {
+    return inUserFields(findings, this.origins);
+  }
+}
+
+/** The type of each prop, checked before its meaning (`deployer` and the principals check their own). */
+const PROP_TYPES: Readonly<Record<string, PropType>> = {
+  partition: "string",
+  region: "string",
+  policyId: "string",
+  alias: "string",
+  description: "string",
+  existingKeyId: "string",
+  serviceAccess: "string",
+  enableIamUserPermissions: "boolean",
+  allowDestroy: "boolean",
+  deletionWindowInDays: "number",
+  rotationPeriodInDays: "number",
+  administrators: "list",
+  users: "list",
+  services: "list",
+  additionalStatements: "list",
+  tags: "object",
+  movedFrom: "object",
+};
+
+function inUserFields(findings: Finding[], origins: readonly (StatementOrigin | undefined)[]): Finding[] {
+  return findings.map((f) => ({ ...f, path: nameUserFields(f.path, origins), message: nameUserFields(f.message, origins) }));
 }
 
 function validateMovedFrom(movedFrom: DataKeyProps["movedFrom"]): void {

@@ -6,7 +6,7 @@ import { terraformName } from "../bindings/binding";
 import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
 import { isToken } from "../common/validate";
-import { Construct, DataAwsKmsAlias, DataTerraformRemoteStateS3, DataTerraformRemoteStateS3Config, Fn } from "../platform";
+import { awsProviderOf, Construct, DataAwsKmsAlias, DataTerraformRemoteStateS3, DataTerraformRemoteStateS3Config, Fn, stackOf } from "../platform";
 import { validateAlias } from "./alias";
 import { DataKeyBase } from "./data-key-base";
 
@@ -37,6 +37,10 @@ interface KeyAttributes {
   readonly keyId: string;
   readonly aliasName?: string;
   readonly aliasArn?: string;
+  /** For a key known only at plan: makes Terraform check its region (see DataKeyBase.requireKeyRegion). */
+  readonly requireRegion?: (region: string, where: string) => void;
+  /** Where the key is, as far as known at synth: a literal ARN's account and region, or "the reference's stack" (an alias names a key of the provider's own account and region). */
+  readonly where?: { readonly account: string; readonly region: string } | "own-stack";
 }
 
 /** A key referenced by its attributes, which may come from a data source made under it. */
@@ -45,14 +49,30 @@ class DataKeyReference extends DataKeyBase {
   public readonly keyId: string;
   public readonly aliasName?: string;
   public readonly aliasArn?: string;
+  private readonly where: KeyAttributes["where"];
+  private readonly requireRegion: KeyAttributes["requireRegion"];
 
   constructor(scope: Construct, id: string, attributes: (self: Construct) => KeyAttributes) {
     super(scope, id);
-    const { keyArn, keyId, aliasName, aliasArn } = attributes(this);
+    const { keyArn, keyId, aliasName, aliasArn, where, requireRegion } = attributes(this);
+    this.requireRegion = requireRegion;
     this.keyArn = keyArn;
     this.keyId = keyId;
     this.aliasName = aliasName;
     this.aliasArn = aliasArn;
+    this.where = where;
+  }
+
+  public keyAccount(): string | undefined {
+    return this.where === "own-stack" ? awsProviderOf(stackOf(this)).accountId : this.where?.account;
+  }
+
+  public keyRegion(): string | undefined {
+    return this.where === "own-stack" ? awsProviderOf(stackOf(this)).region : this.where?.region;
+  }
+
+  protected requireKeyRegion(region: string, where: string): void {
+    this.requireRegion?.(region, where);
   }
 }
 
@@ -78,7 +98,7 @@ export function keyFromArn(scope: Construct, id: string, keyArn: string, options
   }
   const [, partition, region, account, keyId] = parts;
   const aliasArn = options.aliasName === undefined ? undefined : `arn:${partition}:kms:${region}:${account}:${options.aliasName}`;
-  return new DataKeyReference(scope, id, () => ({ keyArn, keyId, aliasName: options.aliasName, aliasArn }));
+  return new DataKeyReference(scope, id, () => ({ keyArn, keyId, aliasName: options.aliasName, aliasArn, where: { account, region } }));
 }
 
 export function keyFromAlias(scope: Construct, id: string, aliasName: string): DataKeyReference {
@@ -89,7 +109,7 @@ export function keyFromAlias(scope: Construct, id: string, aliasName: string): D
     const alias = new DataAwsKmsAlias(self, "alias", { name: aliasName });
     alias.overrideLogicalId(terraformName(id));
     claimTerraformName(alias);
-    return { keyArn: alias.targetKeyArn, keyId: alias.targetKeyId, aliasName, aliasArn: alias.arn };
+    return { keyArn: alias.targetKeyArn, keyId: alias.targetKeyId, aliasName, aliasArn: alias.arn, where: "own-stack" };
   });
 }
 
@@ -105,7 +125,24 @@ export function keyFromRemoteState(scope: Construct, id: string, state: DataTerr
     remote.overrideLogicalId(terraformName(id));
     claimTerraformName(remote);
     const output = (name: string | undefined, fallback: string) => remote.getString(name ?? fallback);
+    // The key's region is known only when Terraform reads the state: each region a binding needs
+    // becomes a postcondition of the data source, so a key of another region fails the plan.
+    const keyArnOutput = outputs.keyArn ?? "key_arn";
+    const regions = new Map<string, string[]>();
+    const requireRegion = (region: string, where: string) => {
+      regions.set(region, [...new Set([...(regions.get(region) ?? []), where])]);
+      remote.addOverride(
+        "lifecycle.postcondition",
+        [...regions].map(([r, stacks]) => ({
+          condition: `\${element(split(":", self.outputs[${JSON.stringify(keyArnOutput)}]), 3) == ${JSON.stringify(r)}}`,
+          error_message:
+            `The key of ${self.node.path} (output ${keyArnOutput}) is not in ${r}, where stack ${stacks.join(", ")} binds resources to it: ` +
+            "a KMS key serves its own region only (the data key is single-Region).",
+        })),
+      );
+    };
     return {
+      requireRegion,
       keyArn: output(outputs.keyArn, "key_arn"),
       keyId: output(outputs.keyId, "key_id"),
       aliasName: output(outputs.aliasName, "alias_name"),

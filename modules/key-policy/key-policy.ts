@@ -1,7 +1,8 @@
 import { invalid, missing } from "../common/errors";
 import { isToken, validateAccountId } from "../common/validate";
 import { compact, PolicyDocument, PolicyStatement } from "./document";
-import { PrincipalRef, resolvePrincipal, validateServicePrincipal } from "./principal";
+import type { IConstruct } from "../platform";
+import { PrincipalContext, PrincipalRef, resolvePrincipal, validateServicePrincipal } from "./principal";
 
 /** The seed's statement ids (§3), one per role, so a reviewer can find each group. */
 export const Sids = {
@@ -106,11 +107,34 @@ export interface KeyPolicyProps {
   readonly additionalStatements?: PolicyStatement[];
 }
 
+/** Which of the props a statement of the built policy was written from. */
+export type StatementOrigin =
+  /** A role's statement: its principals of `kind` are the prop's list, in its order. */
+  | { readonly prop: "administrators" | "users" | "services"; readonly kind: "AWS" | "Service" }
+  /** `additionalStatements[index]`, as given. */
+  | { readonly prop: "additionalStatements"; readonly index: number };
+
 /** The key policy and the principals it was built from, resolved to ARNs. */
 export interface BuiltKeyPolicy {
   readonly document: PolicyDocument;
   readonly administrators: string[];
   readonly users: string[];
+  /** For each statement of `document`, the prop it was written from; undefined for the root statement. */
+  readonly origins: readonly (StatementOrigin | undefined)[];
+}
+
+/**
+ * A message about the policy (`policy.Statement[4].Principal.Service[1]: ...`) in the fields its
+ * author wrote: `services[1]`, `users[0]`, `additionalStatements[0] (policy.Statement[5])`.
+ * `origins` are those of the statements as the policy now holds them.
+ */
+export function nameUserFields(text: string, origins: readonly (StatementOrigin | undefined)[]): string {
+  return text.replace(/policy\.Statement\[(\d+)\](\.(?:Principal|NotPrincipal)\.(AWS|Service)\[(\d+)\])?/g, (whole, n: string, principal?: string, kind?: string, j?: string) => {
+    const origin = origins[Number(n)];
+    if (origin === undefined) return whole;
+    if (origin.prop === "additionalStatements") return `additionalStatements[${origin.index}] (policy.Statement[${n}])${principal ?? ""}`;
+    return principal !== undefined && kind === origin.kind ? `${origin.prop}[${j}]` : whole;
+  });
 }
 
 /**
@@ -121,10 +145,13 @@ export function buildKeyPolicy(props: KeyPolicyProps): PolicyDocument {
   return composeKeyPolicy(props).document;
 }
 
-/** {@link buildKeyPolicy}, also returning the resolved administrators and users. */
-export function composeKeyPolicy(props: KeyPolicyProps): BuiltKeyPolicy {
+/**
+ * {@link buildKeyPolicy}, also returning the resolved administrators and users. `scope`, where
+ * given, resolves a Terraform reference among the principals to name what it points to.
+ */
+export function composeKeyPolicy(props: KeyPolicyProps, scope?: IConstruct): BuiltKeyPolicy {
   validateAccountId("accountId", props.accountId);
-  const context = { accountId: props.accountId, partition: props.partition ?? "aws" };
+  const context = { accountId: props.accountId, partition: props.partition ?? "aws", scope };
   for (const [prop, list, what] of [
     ["administrators", props.administrators, "the key administrators' statement"],
     ["users", props.users, "the key users' statements"],
@@ -155,11 +182,14 @@ export function composeKeyPolicy(props: KeyPolicyProps): BuiltKeyPolicy {
   }
 
   const statements: PolicyStatement[] = [];
+  const origins: (StatementOrigin | undefined)[] = [];
   if (props.enableIamUserPermissions ?? true) {
     statements.push(allow(Sids.ROOT, { AWS: `arn:${context.partition}:iam::${context.accountId}:root` }, ["kms:*"]));
+    origins.push(undefined);
   }
   if (administrators.length > 0) {
     statements.push(allow(Sids.ADMINISTRATORS, { AWS: compact(administrators) }, ADMIN_ACTIONS));
+    origins.push({ prop: "administrators", kind: "AWS" });
   }
   if (users.length > 0) {
     statements.push(allow(Sids.USERS, { AWS: compact(users) }, USAGE_ACTIONS));
@@ -167,6 +197,7 @@ export function composeKeyPolicy(props: KeyPolicyProps): BuiltKeyPolicy {
       ...allow(Sids.GRANTS, { AWS: compact(users) }, GRANT_ACTIONS),
       Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
     });
+    origins.push({ prop: "users", kind: "AWS" }, { prop: "users", kind: "AWS" });
   }
   const serviceAccess = props.serviceAccess ?? "service-principals";
   if (serviceAccess !== "service-principals" && serviceAccess !== "via-service") {
@@ -174,6 +205,7 @@ export function composeKeyPolicy(props: KeyPolicyProps): BuiltKeyPolicy {
   }
   if (services.length > 0 && serviceAccess === "service-principals") {
     statements.push(allow(Sids.SERVICES, { Service: compact(services) }, USAGE_ACTIONS));
+    origins.push({ prop: "services", kind: "Service" });
   }
   if (services.length > 0 && serviceAccess === "via-service") {
     if (props.region === undefined) missing("region", 'serviceAccess "via-service" needs the key\'s region, e.g. "us-east-1".');
@@ -182,16 +214,19 @@ export function composeKeyPolicy(props: KeyPolicyProps): BuiltKeyPolicy {
       ...allow(Sids.VIA_SERVICES, { AWS: "*" }, USAGE_ACTIONS),
       Condition: { StringEquals: { "kms:CallerAccount": context.accountId, "kms:ViaService": compact(via) } },
     });
+    origins.push(undefined);
   }
-  statements.push(...(props.additionalStatements ?? []));
-  return { document: { Version: "2012-10-17", Id: policyId, Statement: statements }, administrators, users };
+  const additional = props.additionalStatements ?? [];
+  statements.push(...additional);
+  origins.push(...additional.map((_, index) => ({ prop: "additionalStatements" as const, index })));
+  return { document: { Version: "2012-10-17", Id: policyId, Statement: statements }, administrators, users, origins };
 }
 
 function allow(sid: string, principal: PolicyStatement["Principal"], actions: readonly string[]): PolicyStatement {
   return { Sid: sid, Effect: "Allow", Principal: principal, Action: compact([...actions]), Resource: "*" };
 }
 
-function resolveAll(prop: string, refs: PrincipalRef[], context: { accountId: string; partition: string }): string[] {
+function resolveAll(prop: string, refs: PrincipalRef[], context: PrincipalContext): string[] {
   const arns = refs.map((ref, i) => resolvePrincipal(`${prop}[${i}]`, ref, context));
   noDuplicates(prop, arns);
   return arns;

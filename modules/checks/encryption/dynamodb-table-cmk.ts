@@ -1,4 +1,5 @@
-import { DynamodbTable, effectiveAttributes } from "../../platform";
+import type { DynamodbTable } from "../../platform";
+import { effectiveAttributes } from "../../platform";
 import { Rule } from "../finding";
 import { EncryptionSubject, first, keyProblem, list, ofType, replicaProblem, unencrypted } from "./subject";
 
@@ -8,7 +9,7 @@ export const dynamodbTableCmk: Rule<EncryptionSubject> = {
   severity: "error",
   description: "Every DynamoDB table is encrypted at rest with the data key's ARN (CKV_AWS_119).",
   check(subject) {
-    return ofType(subject, DynamodbTable).flatMap((table) => {
+    return ofType<DynamodbTable>(subject, "aws_dynamodb_table").flatMap((table) => {
       const args = effectiveAttributes(table);
       const sse = first(args.server_side_encryption);
       const enabled = sse !== undefined && (sse.enabled === true || sse.enabled === "true");

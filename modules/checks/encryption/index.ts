@@ -1,4 +1,4 @@
-import { Construct, IAspect, IConstruct, resolveString, TerraformStack } from "../../platform";
+import { Construct, IAspect, IConstruct, isStack, resolveString } from "../../platform";
 import { enforce, Finding, Rule } from "../finding";
 import { dynamodbTableCmk } from "./dynamodb-table-cmk";
 import { lambdaEnvCmk } from "./lambda-env-cmk";
@@ -42,6 +42,6 @@ export class EncryptionEnforcement implements IAspect {
   constructor(private readonly key: EnforcedKey) {}
 
   visit(node: IConstruct): void {
-    if (TerraformStack.isStack(node)) enforceEncryption(node, this.key);
+    if (isStack(node)) enforceEncryption(node, this.key);
   }
 }

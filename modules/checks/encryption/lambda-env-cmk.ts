@@ -1,4 +1,5 @@
-import { effectiveAttributes, LambdaFunction } from "../../platform";
+import { effectiveAttributes } from "../../platform";
+import type { LambdaFunction } from "../../platform";
 import { Rule } from "../finding";
 import { EncryptionSubject, keyProblem, ofType, unencrypted } from "./subject";
 
@@ -8,7 +9,7 @@ export const lambdaEnvCmk: Rule<EncryptionSubject> = {
   severity: "error",
   description: "Every Lambda function encrypts its environment variables with the data key (CKV_AWS_173).",
   check(subject) {
-    return ofType(subject, LambdaFunction).flatMap((fn) => {
+    return ofType<LambdaFunction>(subject, "aws_lambda_function").flatMap((fn) => {
       const problem = keyProblem(effectiveAttributes(fn).kms_key_arn, subject, "aws/lambda");
       return problem ? [unencrypted(this.id, fn, problem, "dataKey.encryptFunction(fn)")] : [];
     });

@@ -1,4 +1,5 @@
-import { effectiveAttributes, resolveString, S3Bucket, S3BucketEncryption, Token } from "../../platform";
+import { effectiveAttributes, resolveString, Token } from "../../platform";
+import type { S3Bucket, S3BucketEncryption } from "../../platform";
 import { addressOf } from "../../bindings/binding";
 import { Finding, Rule } from "../finding";
 import { EncryptionSubject, first, keyProblem, ofType, unencrypted } from "./subject";
@@ -14,10 +15,10 @@ export const s3BucketEncrypted: Rule<EncryptionSubject> = {
   description: "Every S3 bucket's default encryption is aws:kms with the data key (CKV_AWS_145).",
   check(subject) {
     const findings: Finding[] = [];
-    const configs = ofType(subject, S3BucketEncryption).map((c) => ({ config: c, args: effectiveAttributes(c) }));
+    const configs = ofType<S3BucketEncryption>(subject, "aws_s3_bucket_server_side_encryption_configuration").map((c) => ({ config: c, args: effectiveAttributes(c) }));
     // A configuration names its bucket by reference (id or bucket attribute) or by literal name.
     const configured = new Set(configs.map((c) => resolveString(subject.scope, c.args.bucket as string | undefined)));
-    for (const bucket of ofType(subject, S3Bucket)) {
+    for (const bucket of ofType<S3Bucket>(subject, "aws_s3_bucket")) {
       const args = effectiveAttributes(bucket);
       const name = typeof args.bucket === "string" && !Token.isUnresolved(args.bucket) ? args.bucket : undefined;
       const address = addressOf(bucket);

@@ -1,4 +1,5 @@
-import { effectiveAttributes, SecretsmanagerSecret } from "../../platform";
+import { effectiveAttributes } from "../../platform";
+import type { SecretsmanagerSecret } from "../../platform";
 import { Rule } from "../finding";
 import { EncryptionSubject, keyProblem, list, ofType, replicaProblem, unencrypted } from "./subject";
 
@@ -8,7 +9,7 @@ export const secretCmk: Rule<EncryptionSubject> = {
   severity: "error",
   description: "Every Secrets Manager secret is encrypted with the data key (CKV_AWS_149).",
   check(subject) {
-    return ofType(subject, SecretsmanagerSecret).flatMap((secret) => {
+    return ofType<SecretsmanagerSecret>(subject, "aws_secretsmanager_secret").flatMap((secret) => {
       const args = effectiveAttributes(secret);
       const problem = keyProblem(args.kms_key_id, subject, "aws/secretsmanager");
       if (problem) return [unencrypted(this.id, secret, problem, "dataKey.encryptSecret(secret)")];

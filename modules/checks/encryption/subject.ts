@@ -1,6 +1,6 @@
 import { addressOf } from "../../bindings/binding";
 import { ConfigError } from "../../common/errors";
-import { Annotations, Construct, resolveString, TerraformResource, TerraformStack } from "../../platform";
+import { Annotations, Construct, isResourceOfType, isTerraformResource, resolveString, stackOf, TerraformResource } from "../../platform";
 import { Finding } from "../finding";
 
 /** What the encryption rules look at: one stack's resources and the key they must use. */
@@ -40,16 +40,21 @@ export function exemptionOf(resource: TerraformResource): string | undefined {
   return exemptions.get(resource);
 }
 
-/** Every Terraform resource in the stack that holds `scope`. */
+/**
+ * Every Terraform resource in the stack that holds `scope`, of whichever copy of the framework
+ * (a second cdktf or provider package in node_modules), as Terraform will see them.
+ */
 export function stackResources(scope: Construct): TerraformResource[] {
-  return TerraformStack.of(scope)
-    .node.findAll()
-    .filter((c): c is TerraformResource => c instanceof TerraformResource);
+  const stack = stackOf(scope);
+  return stack.node.findAll().filter((c): c is TerraformResource => isTerraformResource(c) && stackOf(c) === stack);
 }
 
-/** The resources of one type that are not exempt. */
-export function ofType<T extends TerraformResource>(subject: EncryptionSubject, type: new (...args: any[]) => T): T[] {
-  return subject.resources.filter((r): r is T => r instanceof type && !exemptions.has(r));
+/**
+ * The resources of one Terraform type (`aws_s3_bucket`) that are not exempt: by the type
+ * Terraform reads, never by `instanceof` of one copy of the provider's classes.
+ */
+export function ofType<T extends TerraformResource = TerraformResource>(subject: EncryptionSubject, type: string): T[] {
+  return subject.resources.filter((r): r is T => isResourceOfType<T>(r, type) && !exemptions.has(r));
 }
 
 /**
