@@ -2,8 +2,11 @@
  * The only file that imports CDK for Terraform, the AWS provider bindings and `constructs`.
  *
  * CDKTF was archived by HashiCorp on 2025-12-10 (0.21.0 is final); CDK Terrain (`cdktn`) is the
- * community fork. Moving to it means changing the package names below and nothing else in
- * `modules/` (see README, "Moving to CDK Terrain"). Keep new cdktf imports here.
+ * community fork. This file is the one each flavour of the package swaps: the CDK Terrain build
+ * (`@mavik/data-key-cdktn`, scripts/build-package.js) compiles a copy of it with `cdktf` and
+ * `@cdktf/provider-aws` renamed `cdktn` and `@cdktn/provider-aws` (scripts/flavours.js), and
+ * every other file as it is; a framework import anywhere else fails that build. Keep framework
+ * imports here, written for cdktf: the cdktf flavour builds this file as it is.
  *
  * Provider classes are imported by deep path: the package root loads every AWS resource
  * binding (~1,500 files) and makes synth several times slower.
@@ -154,8 +157,11 @@ export const CDKTF_FLAVOUR: FrameworkFlavour = {
 };
 
 /**
- * The flavours whose constructs are recognised. A framework flavour (CDK Terrain, whose markers
- * may be named otherwise) is one more entry here; nothing else in `modules/` changes.
+ * The flavours whose constructs are recognised. CDK Terrain 0.24 sets cdktf's own markers
+ * (`Symbol.for("cdktf/TerraformResource")` and the rest, in `cdktn/lib`), so cdktf's entry covers
+ * its constructs too: a cdktn bucket in a cdktf stack, and a cdktf bucket in a cdktn stack, are
+ * seen (`__tests__/flavours.test.ts`). A framework whose markers are named otherwise is one more
+ * entry here; nothing else in `modules/` changes.
  */
 export const FRAMEWORK_FLAVOURS: readonly FrameworkFlavour[] = [CDKTF_FLAVOUR];
 
