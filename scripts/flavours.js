@@ -50,15 +50,22 @@ const FLAVOURS = {
 /**
  * A framework environment: the packages an app of that framework has.
  * - `flavour`: the package flavour that belongs in it;
- * - `packages`: the framework's package names there (as the app imports them);
- * - `shared`: packages taken from the repository's node_modules instead of being installed
- *   again (the same pinned version: the environment's lockfile leaves them out as peers);
- * - `aws`: the AWS provider version its bindings were generated from.
+ * - `installed`: from its committed lockfile into the cache (aws20 is the repository's own
+ *   node_modules: the app's pinned dependencies, nothing installed);
+ * - `shared`: packages taken from the repository's node_modules;
+ * - `aws`: the AWS provider version its bindings were generated from (what a stack pins);
+ * - `foreign`: the environment whose other framework can share an app with this one (the same
+ *   constructs minor: cdktn needs 10.6 or 10.7, so the aws20 app, on 10.4, has none).
+ *
+ * Shared where it is safe, installed where it is not: aws21's cdktf is the same 0.21.0 as the
+ * repository's but must resolve constructs 10.7 (its own node_modules), so it is installed there
+ * (18 MB) rather than linked. The consumer apps of the tests link every package from here and
+ * unpack nothing again.
  */
 const ENVIRONMENTS = {
   aws20: { id: "aws20", flavour: "cdktf", installed: false, aws: "5.100.0", shared: ["cdktf", "constructs", "@cdktf/provider-aws"] },
-  aws21: { id: "aws21", flavour: "cdktf", installed: true, aws: "6.25.0", shared: ["cdktf", "constructs"], omitPeers: true },
-  cdktn: { id: "cdktn", flavour: "cdktn", installed: true, aws: "6.66.0", shared: [] },
+  aws21: { id: "aws21", flavour: "cdktf", installed: true, aws: "6.25.0", shared: [], foreign: "cdktn" },
+  cdktn: { id: "cdktn", flavour: "cdktn", installed: true, aws: "6.66.0", shared: [], foreign: "aws21" },
   "cdktn-cli": { id: "cdktn-cli", flavour: "cdktn", installed: true, shared: [] },
 };
 
@@ -93,7 +100,7 @@ function keyOf(id) {
 function installArgs(id) {
   // Exactly the lockfile (ci), from the npm cache where it has the tarballs, without install
   // scripts (none of these packages needs one; npm 11 would not run them unapproved anyway).
-  return ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...(ENVIRONMENTS[id].omitPeers ? ["--omit=peer"] : [])];
+  return ["ci", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"];
 }
 
 /** The installed environment's stamp when it matches the committed lockfile, else undefined. */
