@@ -256,17 +256,19 @@ app.synth();
 `;
 
 /**
- * A bucket of the other framework's classes in a stack of `flavour`'s, unencrypted: enforcement
- * must see it by what Terraform sees, not pass it unchecked. (The other framework's provider
- * package is linked into the app; its import is not renamed.)
+ * A bucket of the other framework's classes in a stack of `flavour`'s, unencrypted (its provider
+ * package linked into the app; that import is not renamed). `via: "aspect"` enforces as the
+ * README does and synthesizes; `via: "call"` calls enforceEncryption on the stack itself. Either
+ * way it must fail, never pass unchecked.
  */
-export function foreignBucket(flavour: FlavourId): string {
+export function foreignBucket(flavour: FlavourId, via: "aspect" | "call"): string {
   const foreign = flavour === "cdktf" ? "@cdktn/provider-aws" : "@cdktf/provider-aws";
+  const enforce = via === "aspect" ? "Aspects.of(stack).add(new EncryptionEnforcement(key));\napp.synth();" : "enforceEncryption(stack, key);";
   return forFlavour(
     `import { App, Aspects, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket as ForeignBucket } from "FOREIGN_PROVIDER/lib/s3-bucket";
-import { DataKey, EncryptionEnforcement } from "@mavik/data-key";
+import { DataKey, EncryptionEnforcement, enforceEncryption } from "@mavik/data-key";
 
 const app = new App();
 const stack = new TerraformStack(app, "mixed");
@@ -274,12 +276,18 @@ new AwsProvider(stack, "aws", { region: "us-east-1" });
 const key = new DataKey(stack, "mavik_data_key", { accountId: "167067248318", administrators: ["user/mavik-deployer"] });
 // The two frameworks' constructs are other classes (and another copy of constructs): typed apart.
 new ForeignBucket(stack as any, "foreign", { bucket: "mavik-foreign" });
-Aspects.of(stack).add(new EncryptionEnforcement(key));
-app.synth();
+void [Aspects, EncryptionEnforcement, enforceEncryption];
+${enforce}
 `,
     flavour,
   ).replace("FOREIGN_PROVIDER", foreign);
 }
 
 export const UNENCRYPTED_MESSAGE = "aws_s3_bucket.plain: not encrypted with the data key: it has no aws_s3_bucket_server_side_encryption_configuration";
+/**
+ * CDK Terrain 0.24 prepares every element of a stack before aspects run, calling a method cdktf's
+ * classes do not have (cdktn/lib/terraform-stack.js, _runPreparingResolve): a cdktf resource in a
+ * cdktn stack never synthesizes, encrypted or not.
+ */
+export const CDKTN_REFUSES_CDKTF = "_resetResolveDiscoveredProviderFeatureUsage is not a function";
 export const FOREIGN_MESSAGE = "aws_s3_bucket.foreign: not encrypted with the data key: it has no aws_s3_bucket_server_side_encryption_configuration";

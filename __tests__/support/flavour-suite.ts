@@ -8,6 +8,7 @@ import * as path from "path";
 import { AwsWire, emptyWorld } from "./aws-wire";
 import {
   ALIAS_REFERENCE,
+  CDKTN_REFUSES_CDKTF,
   compileAndRun,
   ConsumerApp,
   consumerApp,
@@ -138,7 +139,10 @@ export function describeConsumer(env: EnvironmentId, options: ConsumerOptions): 
       const programs: Record<string, string> = Object.fromEntries(examples.map((code, i) => [`example${i + 1}`, code]));
       programs[`example${examples.length + 1}`] = forFlavour(ALIAS_REFERENCE, flavour);
       programs.unencrypted = forFlavour(UNENCRYPTED_BUCKET, flavour);
-      if (foreignEnv !== undefined) programs.foreign = foreignBucket(flavour);
+      if (foreignEnv !== undefined) {
+        programs.foreign = foreignBucket(flavour, "aspect");
+        programs.foreignCall = foreignBucket(flavour, "call");
+      }
       results = await compileAndRun(app, programs);
       for (const [program, result] of Object.entries(results)) {
         if (program.startsWith("example")) for (const [stack, json] of Object.entries(result.stacks ?? {})) stacks[`${program.slice("example".length)}/${stack}`] = json;
@@ -164,8 +168,12 @@ export function describeConsumer(env: EnvironmentId, options: ConsumerOptions): 
     });
 
     if (foreignEnv !== undefined) {
-      test(`an unencrypted bucket of the other framework's classes (${foreignProvider} of ${foreignEnv}) in a ${flavour} stack fails synth too`, () => {
-        expect(results.foreign).toEqual({ error: expect.stringContaining(FOREIGN_MESSAGE) });
+      test(`an unencrypted bucket of the other framework's classes (${foreignProvider} of ${foreignEnv}) in a ${flavour} stack is seen by enforceEncryption`, () => {
+        expect(results.foreignCall).toEqual({ error: expect.stringContaining(FOREIGN_MESSAGE) });
+      });
+
+      test(`... and fails the synth of a ${flavour} app with EncryptionEnforcement: ${flavour === "cdktf" ? "enforcement's error" : "cdktn refuses cdktf's classes before any aspect runs"}`, () => {
+        expect(results.foreign).toEqual({ error: expect.stringContaining(flavour === "cdktf" ? FOREIGN_MESSAGE : CDKTN_REFUSES_CDKTF) });
       });
     }
 
