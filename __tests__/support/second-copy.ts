@@ -9,7 +9,7 @@
  * project's framework environment (scripts/flavours.js): CDK Terrain's `cdktn` and
  * `@cdktn/provider-aws` for cdktn, under their own names. Its files are loaded by path, which the
  * projects' moduleNameMapper (bare "cdktf", "@cdktf/provider-aws/...") leaves alone, and the
- * copy's own imports of its framework resolve inside the copy.
+ * copied provider classes import the copy's framework by path.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -51,7 +51,13 @@ export function secondCopy(): SecondCopy {
   if (fs.existsSync(bundled)) fs.symlinkSync(bundled, path.join(dir, core, "node_modules"), "dir");
   copy("constructs", "");
   copy(provider, "package.json");
-  for (const name of PROVIDER_CLASSES) copy(provider, `lib/${name}/index.js`);
+  for (const name of PROVIDER_CLASSES) {
+    copy(provider, `lib/${name}/index.js`);
+    // The copy's classes import the copy's framework by path: a project that maps the bare name
+    // (aws21: "cdktf" to its environment) would hand them the test's own copy instead.
+    const file = path.join(dir, provider, "lib", name, "index.js");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(new RegExp(`require\\("${core}"\\)`, "g"), `require(${JSON.stringify(path.join(dir, core))})`));
+  }
   const resolve = (id: string) => {
     const [pkg, rest] = id === "cdktf" ? [core, ""] : id.startsWith("@cdktf/provider-aws/") ? [provider, id.slice("@cdktf/provider-aws/".length)] : [id, ""];
     const base = path.join(dir, pkg, rest);
