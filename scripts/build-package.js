@@ -97,7 +97,7 @@ function buildSwapped(flavour) {
   }
   // The framework's types are the flavour's own: its environment's node_modules, nearest to the sources.
   fs.symlinkSync(modulesOf(flavour), path.join(stage, "node_modules"), "dir");
-  const out = path.join(stage, "package");
+  const out = packageDirOf(flavour);
   const modulesConfig = JSON.parse(fs.readFileSync(path.join(PACKAGE, "tsconfig.json"), "utf8"));
   fs.writeFileSync(
     path.join(stage, "tsconfig.json"),
@@ -111,6 +111,12 @@ function buildSwapped(flavour) {
   return out;
 }
 
+/** The directory a built flavour is packed and published from. */
+function packageDirOf(flavour) {
+  if (FLAVOURS[flavour] === undefined) throw new Error(`unknown flavour ${JSON.stringify(flavour)}; expected one of ${Object.keys(FLAVOURS).join(", ")}`);
+  return flavour === "cdktf" ? PACKAGE : path.join(STAGE, flavour, "package");
+}
+
 /** Builds one flavour and returns the directory to pack. */
 function build(flavour) {
   if (flavour === "cdktf") return buildCdktf();
@@ -118,7 +124,7 @@ function build(flavour) {
   return buildSwapped(flavour);
 }
 
-module.exports = { build, flavourManifest, flavourReadme, flavourSources };
+module.exports = { build, flavourManifest, flavourReadme, flavourSources, packageDirOf };
 
 if (require.main === module) {
   const at = process.argv.indexOf("--flavour");
