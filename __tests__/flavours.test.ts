@@ -10,7 +10,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildAndPack, compileAndRun, consumerApp, installTarball, linkForeign, Packed, readmeExamples, workDir } from "./support/consumer";
+import { buildAndPack, consumerApp, ConsumerApp, installTarball, linkForeign, Packed, workDir } from "./support/consumer";
 import { describeConsumer, describeTarball } from "./support/flavour-suite";
 import { environmentFiles, exampleFiles, synthesizeHere, synthesizeIn, withoutVersions } from "./support/flavour-synth";
 import { REPO } from "./support/synth";
@@ -23,7 +23,7 @@ const packed: Packed = buildAndPack("cdktn", work);
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describeTarball("cdktn", () => packed);
-describeConsumer("cdktn", { packed: () => packed, work: () => work, plan: true });
+const cdktnApp = describeConsumer("cdktn", { packed: () => packed, work: () => work, plan: true });
 
 test("the CDK Terrain flavour is refused by npm's strict peers in an app of cdktf 0.21 and constructs 10.4 (the repository's)", async () => {
   const app = consumerApp(work, "app-aws20-refuses-cdktn", "aws20");
@@ -35,21 +35,18 @@ test("the CDK Terrain flavour is refused by npm's strict peers in an app of cdkt
 
 describe("cdktn synth (the CLI, cdktn-cli 0.24 on Node 22 from the npm registry)", () => {
   let synth: ReturnType<typeof spawnSync>;
-  let app: ReturnType<typeof consumerApp>;
+  let app: ConsumerApp;
   let direct: Record<string, any> | undefined;
   const cli = path.join(flavours.modulesOf("cdktn-cli"), "cdktn-cli", "bin", "cdktn");
   const node22 = path.join(flavours.modulesOf("cdktn-cli"), `node-${process.platform}-${process.arch}`, "bin", "node");
 
   beforeAll(async () => {
     flavours.ensure("cdktn-cli");
-    app = consumerApp(work, "app-cdktn-cli", "cdktn");
-    const installed = await installTarball(app, packed.tarball);
-    if (installed.code !== 0) throw new Error(`npm install in the cdktn CLI app failed:\n${installed.stderr}`);
+    // The cdktn app above, its README examples compiled and synthesized by Node: the CLI's reference.
+    app = cdktnApp().app;
     linkForeign(app, [["cdktn-cli", "cdktn-cli"]]);
-    // The README's first example, compiled as the app's program; its synth by Node is the reference.
-    const results = await compileAndRun(app, { main: readmeExamples(packed.read("README.md"))[0] });
-    direct = results.main.stacks?.example;
-    fs.writeFileSync(path.join(app.dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node main.js", terraformProviders: [], terraformModules: [] }));
+    direct = cdktnApp().results.example1?.stacks?.example;
+    fs.writeFileSync(path.join(app.dir, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node example1.js", terraformProviders: [], terraformModules: [] }));
     const home = path.join(work, "cdktn-home");
     fs.mkdirSync(home);
     synth = spawnSync(node22, [cli, "synth"], {

@@ -15,6 +15,8 @@
  *   directory.
  *
  * Any other file of modules/ that imports the framework fails the build: it would not be swapped.
+ * Builds are incremental (TypeScript's build info under node_modules/.cache/mavik-build), and
+ * each dist holds exactly the outputs of the current sources.
  * `npm run build` builds both; the package's prepack (`npm run package`, `npm pack ./modules`,
  * `npm publish ./modules`) builds the cdktf flavour.
  */
@@ -29,6 +31,8 @@ const PACKAGE = path.join(ROOT, "modules");
 const STAGE = path.join(ROOT, "dist", "flavours");
 const PLATFORM = "platform.ts";
 const SHIPPED = ["LICENSE", "CHANGELOG.md"];
+/** TypeScript's incremental build info of each flavour (scripts/build-package.js only). */
+const BUILD_INFO = path.join(ROOT, "node_modules", ".cache", "mavik-build");
 
 /** The TypeScript sources of modules/, relative to it. */
 function sources(dir = PACKAGE, prefix = "") {
@@ -38,8 +42,39 @@ function sources(dir = PACKAGE, prefix = "") {
   });
 }
 
-function tsc(project) {
-  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [ROOT] }), "-p", project], { cwd: ROOT, stdio: "inherit" });
+function tsc(project, args = []) {
+  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [ROOT] }), "-p", project, ...args], { cwd: ROOT, stdio: "inherit" });
+}
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir, prefix = "") {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]));
+}
+
+/**
+ * Compiles `project` into `outDir` incrementally (TypeScript's build info in `buildInfo`): an
+ * unchanged tree costs a second, not a full type-check. The output is then exactly the
+ * JavaScript and declarations of the current sources: those of deleted sources are removed, and
+ * outputs missing behind TypeScript's back (a deleted dist) mean a build from scratch.
+ */
+function compile(project, outDir, sourceFiles, buildInfo) {
+  const expected = new Set(sourceFiles.flatMap((f) => [f.replace(/\.ts$/, ".js"), f.replace(/\.ts$/, ".d.ts")]));
+  fs.mkdirSync(path.dirname(buildInfo), { recursive: true });
+  const run = () => tsc(project, ["--incremental", "--tsBuildInfoFile", buildInfo]);
+  run();
+  for (const file of filesUnder(outDir)) if (!expected.has(file)) fs.rmSync(path.join(outDir, file));
+  if ([...expected].some((f) => !fs.existsSync(path.join(outDir, f)))) {
+    fs.rmSync(buildInfo, { force: true });
+    run();
+  }
+}
+
+/** Writes `text` unless the file holds it already (an unchanged file keeps its time for tsc). */
+function writeIfChanged(file, text) {
+  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === text) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
 }
 
 /**
@@ -80,8 +115,7 @@ function flavourManifest(flavour) {
 }
 
 function buildCdktf() {
-  fs.rmSync(path.join(PACKAGE, "dist"), { recursive: true, force: true });
-  tsc(path.join(PACKAGE, "tsconfig.json"));
+  compile(path.join(PACKAGE, "tsconfig.json"), path.join(PACKAGE, "dist"), sources(), path.join(BUILD_INFO, "cdktf.tsbuildinfo"));
   for (const file of SHIPPED) fs.copyFileSync(path.join(ROOT, file), path.join(PACKAGE, file));
   return PACKAGE;
 }
@@ -89,21 +123,20 @@ function buildCdktf() {
 function buildSwapped(flavour) {
   ensure(flavour);
   const stage = path.join(STAGE, flavour);
-  fs.rmSync(stage, { recursive: true, force: true });
   const src = path.join(stage, "src");
-  for (const [file, text] of Object.entries(flavourSources(flavour))) {
-    fs.mkdirSync(path.dirname(path.join(src, file)), { recursive: true });
-    fs.writeFileSync(path.join(src, file), text);
-  }
+  const staged = flavourSources(flavour);
+  for (const [file, text] of Object.entries(staged)) writeIfChanged(path.join(src, file), text);
+  for (const file of filesUnder(src)) if (!(file in staged)) fs.rmSync(path.join(src, file));
   // The framework's types are the flavour's own: its environment's node_modules, nearest to the sources.
+  fs.rmSync(path.join(stage, "node_modules"), { force: true });
   fs.symlinkSync(modulesOf(flavour), path.join(stage, "node_modules"), "dir");
   const out = packageDirOf(flavour);
   const modulesConfig = JSON.parse(fs.readFileSync(path.join(PACKAGE, "tsconfig.json"), "utf8"));
-  fs.writeFileSync(
+  writeIfChanged(
     path.join(stage, "tsconfig.json"),
     JSON.stringify({ extends: path.join(ROOT, "tsconfig.json"), compilerOptions: { ...modulesConfig.compilerOptions, rootDir: "src", outDir: "package/dist" }, include: ["src/**/*.ts"], exclude: [] }, null, 2),
   );
-  tsc(path.join(stage, "tsconfig.json"));
+  compile(path.join(stage, "tsconfig.json"), path.join(out, "dist"), Object.keys(staged), path.join(BUILD_INFO, `${flavour}.tsbuildinfo`));
   fs.writeFileSync(path.join(out, "package.json"), `${JSON.stringify(flavourManifest(flavour), null, 2)}\n`);
   fs.writeFileSync(path.join(out, "README.md"), flavourReadme(fs.readFileSync(path.join(PACKAGE, "README.md"), "utf8"), flavour));
   fs.copyFileSync(path.join(PACKAGE, "API.md"), path.join(out, "API.md"));

@@ -106,7 +106,7 @@ export interface ConsumerOptions {
  * synthesizes the README's examples and a reference by alias, and refuses an unencrypted bucket
  * of its own framework's classes and of the other framework's.
  */
-export function describeConsumer(env: EnvironmentId, options: ConsumerOptions): void {
+export function describeConsumer(env: EnvironmentId, options: ConsumerOptions): () => { readonly app: ConsumerApp; readonly results: Record<string, ProgramResult> } {
   const e = flavours.ENVIRONMENTS[env];
   const flavour: FlavourId = e.flavour;
   const name = flavours.FLAVOURS[flavour].name;
@@ -115,6 +115,7 @@ export function describeConsumer(env: EnvironmentId, options: ConsumerOptions): 
   const foreignProvider = flavour === "cdktf" ? "@cdktn/provider-aws" : "@cdktf/provider-aws";
   const foreignCore = flavour === "cdktf" ? "cdktn" : "cdktf";
 
+  let state: { app: ConsumerApp; results: Record<string, ProgramResult> } = { app: undefined as unknown as ConsumerApp, results: {} };
   describe(`${name} in an app of ${env} (AWS provider ${e.aws})`, () => {
     let app: ConsumerApp;
     let installed: { code: number; stdout: string; stderr: string };
@@ -144,6 +145,7 @@ export function describeConsumer(env: EnvironmentId, options: ConsumerOptions): 
         programs.foreignCall = foreignBucket(flavour, "call");
       }
       results = await compileAndRun(app, programs);
+      state = { app, results };
       for (const [program, result] of Object.entries(results)) {
         if (program.startsWith("example")) for (const [stack, json] of Object.entries(result.stacks ?? {})) stacks[`${program.slice("example".length)}/${stack}`] = json;
       }
@@ -182,6 +184,8 @@ export function describeConsumer(env: EnvironmentId, options: ConsumerOptions): 
       (providerAvailable(e.aws, suite) ? test : test.skip)(`${suite} (hashicorp/aws ${e.aws})`, async () => planReadmeStacks(stacks, e.aws), 300_000);
     }
   });
+  // The app and what its programs did, for more tests of the same app (after this describe's).
+  return () => ({ app: state.app, results: state.results });
 }
 
 /**
