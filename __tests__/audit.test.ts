@@ -383,6 +383,11 @@ describe("the dashboard, the per-key counts and the Decrypt alarm (seed §5.1)",
     ["a threshold of zero", { decryptAlarm: { threshold: 0 } }, "audit.decryptAlarm.threshold: 0 is not allowed. A whole number of Decrypt calls, 1 or more."],
     ["a period of two days", { decryptAlarm: { threshold: 10, periodMinutes: 2880 } }, "audit.decryptAlarm.periodMinutes: 2880 is not allowed. A whole number of minutes from 1 to 1440 (one day)."],
     ["a log group with a space", { cloudTrailLogGroup: "cloud trail" }, 'audit.cloudTrailLogGroup: "cloud trail" is not allowed. A CloudWatch Logs group name: 1 to 512 letters, digits and . - _ / #.'],
+    [
+      "a name that makes the rotation compliance rule's name longer than EventBridge allows",
+      { name: "m".repeat(45) },
+      `audit name: "${"m".repeat(45)}" is not allowed. It makes the EventBridge rule name "${"m".repeat(45)}-rotation-compliance" of 65 characters; EventBridge allows at most 64: at most 44 characters here.`,
+    ],
   ])("refused: %s", (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });

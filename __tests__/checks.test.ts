@@ -19,7 +19,7 @@ import {
   servicePrincipalSource,
   wildcardPrincipal,
 } from "../modules/index";
-import { CORPUS } from "./fixtures/policy-corpus";
+import { CORPUS, REFUSED } from "./fixtures/policy-corpus";
 import { SEED_POLICY } from "./support/synth";
 
 /** Each rule: a compliant and a non-compliant case (cdk-nag style). */
@@ -156,9 +156,40 @@ describe("rule policy-grammar: what the evaluator does not know fails synth, nev
     ["a condition value that is null", { Condition: { StringEquals: { "kms:CallerAccount": [null] } } } as unknown as Partial<PolicyStatement>, "policy.Statement[5].Condition.StringEquals.kms:CallerAccount: null is not allowed. Condition values are strings, numbers or Booleans."],
     ["a Boolean where a number is needed", { Condition: { NumericLessThan: { "aws:MultiFactorAuthAge": true } } }, 'policy.Statement[5].Condition.NumericLessThan.aws:MultiFactorAuthAge: true is not allowed. A Numeric operator compares numbers, such as "1" or "2.5".'],
     ["an unknown element", { Principals: "*" } as Partial<PolicyStatement>, 'policy.Statement[5].Principals: "Principals" is not allowed. A statement\'s elements are Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition.'],
+    [
+      "NotPrincipal with Allow, which AWS does not support",
+      { Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::167067248318:user/mavik-developer" } },
+      'policy.Statement[5].NotPrincipal: {"AWS":"arn:aws:iam::167067248318:user/mavik-developer"} is not allowed. NotPrincipal is for "Effect": "Deny" only; AWS does not support it with "Allow". Name the principals to allow in Principal, or deny everyone else with a Deny (NotPrincipal, or aws:PrincipalArn in a condition).',
+    ],
+    [
+      "a policy variable in a Resource ARN's account",
+      { Resource: "arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*" },
+      'policy.Statement[5].Resource: "arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*" is not allowed. AWS substitutes a policy variable only in the resource part of an ARN, after its fifth colon; write the partition, service, region and account as text or wildcards.',
+    ],
+    [
+      "a policy variable in a NotResource ARN's region",
+      { Resource: undefined, NotResource: ["arn:aws:kms:*:167067248318:key/*", "arn:aws:kms:${aws:RequestedRegion}:167067248318:key/*"] },
+      'policy.Statement[5].NotResource: "arn:aws:kms:${aws:RequestedRegion}:167067248318:key/*" is not allowed. AWS substitutes a policy variable only in the resource part of an ARN, after its fifth colon; write the partition, service, region and account as text or wildcards.',
+    ],
+    [
+      "an ARN operator's value that is no ARN",
+      { Condition: { ArnNotLike: { "aws:PrincipalArn": "arn:aws:*" } } },
+      'policy.Statement[5].Condition.ArnNotLike.aws:PrincipalArn: "arn:aws:*" is not allowed. An ARN operator compares ARNs of six colon-separated parts, with wildcards within a part ("arn:aws:events:*:*:rule/*").',
+    ],
   ])("non-compliant: %s", (_name, over, message) => {
     const statement = Object.fromEntries(Object.entries(stmt(over)).filter(([, v]) => v !== undefined)) as PolicyStatement;
     expect(policyGrammar.check(on(withStatements(statement))).map((f) => f.message)).toEqual([message]);
+  });
+  test("compliant: a variable in an ARN's resource part, a Deny with NotPrincipal, an ARN operator's variable", () => {
+    const statements = [
+      stmt({ Resource: "arn:aws:kms:*:167067248318:key/${aws:PrincipalTag/keyid}" }),
+      stmt({ Effect: "Deny", Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::167067248318:root" } }),
+      stmt({ Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::${aws:PrincipalAccount}:*", "${aws:PrincipalTag/arn}"] } } }),
+    ].map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as PolicyStatement);
+    expect(policyGrammar.check(on(withStatements(...statements)))).toEqual([]);
+  });
+  test.each(REFUSED.map((r) => [r.name, r] as const))("the corpus's refused policy %s is refused at its path", (_name, { policy, path }) => {
+    expect(policyGrammar.check(on(policy)).map((f) => f.path)).toEqual([path]);
   });
   test("compliant: numbers and Booleans as condition values, as IAM's grammar allows (read as their text)", () => {
     const statement = stmt({ Condition: { Bool: { "aws:SecureTransport": true }, NumericLessThan: { "aws:MultiFactorAuthAge": [3600, "7200"] } } });
@@ -168,6 +199,12 @@ describe("rule policy-grammar: what the evaluator does not know fails synth, nev
     expect(() =>
       Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [stmt({ Condition: { StringEqual: { "kms:CallerAccount": "167067248318" } } })] })),
     ).toThrow(/^additionalStatements\[0\] \(policy\.Statement\[5\]\)\.Condition: "StringEqual" is not allowed\. It is no condition operator of the IAM reference; did you mean "StringEquals"\?$/);
+  });
+  test("NotPrincipal with Allow among additionalStatements fails synth, naming the statement and the field", () => {
+    const allBut = { Sid: "AllBut", Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::167067248318:user/mavik-developer" }, Action: "kms:Decrypt", Resource: "*" } as PolicyStatement;
+    expect(() => Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [allBut] }))).toThrow(
+      /^additionalStatements\[0\] \(policy\.Statement\[5\]\)\.NotPrincipal: \{"AWS":"arn:aws:iam::167067248318:user\/mavik-developer"\} is not allowed\. NotPrincipal is for "Effect": "Deny" only/,
+    );
   });
 });
 
@@ -184,7 +221,7 @@ describe("rule unique-sids", () => {
 });
 
 describe("rule known-condition-keys", () => {
-  test("compliant: the seed's keys and every key the 83 policies of the corpus test", () => {
+  test(`compliant: the seed's keys and every key the ${CORPUS.length} policies of the corpus test`, () => {
     expect(knownConditionKeys.check(on(seed))).toEqual([]);
     expect(CORPUS.flatMap((c) => knownConditionKeys.check(on(c.policy)))).toEqual([]);
   });

@@ -64,7 +64,7 @@ describe("config file errors name the field, the value and what is allowed", () 
     [
       "an unknown field",
       (e) => (e.acountId = "167067248318"),
-      "environments[0].acountId: unknown field. Allowed fields: name, accountId, region, alias, description, existingKeyId, deletionWindowInDays, rotationPeriodInDays, tags, policyId, enableIamUserPermissions, administrators, users, services, deployer, additionalStatements, serviceAccess, allowDestroy, state, resources, audit.",
+      "environments[0].acountId: unknown field. Allowed fields: name, accountId, region, alias, description, existingKeyId, deletionWindowInDays, rotationPeriodInDays, tags, policyId, enableIamUserPermissions, administrators, users, services, deployer, additionalStatements, serviceAccess, allowDestroy, state, resources, audit, roles.",
     ],
     [
       "an unknown state field",

@@ -94,7 +94,8 @@ describe("condition operators, as the IAM reference defines them", () => {
   test.each<[string, string[], string]>([
     ["StringEquals", ["a", "b"], "k = a or b"],
     ["StringNotEquals", ["a", "b"], "k ≠ a, b"],
-    ["ForAnyValue:StringLikeIfExists", ["x*"], "any of k like x* (if present)"],
+    ["ForAnyValue:StringLikeIfExists", ["x*"], "any of k like x* (or k absent: AWS's docs disagree)"],
+    ["StringLikeIfExists", ["x*"], "k like x* (if present)"],
     ["Null", ["true"], "k absent"],
     ["DateGreaterThan", ["2027-01-01"], "k after 2027-01-01"],
   ])("a clause in a few words: %s %j", (operator, values, text) => {
@@ -214,5 +215,81 @@ describe("the access matrix tells the truth about conditions", () => {
       ["Root"],
       [["Via", "allow", ["kms:ViaService = s3.us-east-1.amazonaws.com or dynamodb.us-east-1.amazonaws.com"]]],
     ]);
+  });
+});
+
+describe("the differential fuzzer's findings (issue #20), each as AWS documents it", () => {
+  const policy = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
+  const ask = (p: PolicyDocument, principal: string, action = "kms:Decrypt") =>
+    evaluate(p, KEY, { principal, action, context: directCallContext(requestPrincipal(principal), KEY).completed() });
+
+  test("NotResource whose variable has no value: the statement does not apply (IAM guide, Policy variables with no value)", () => {
+    const p = policy({ Sid: "N", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", NotResource: `arn:aws:kms:*:${ACCOUNT}:key/\${aws:username}` });
+    // A role's session and a service have no aws:username; a user has one (and its key is not this one).
+    expect([ask(p, SESSION).effect, ask(p, "s3.amazonaws.com").effect, ask(p, `arn:aws:iam::${ACCOUNT}:user/bob`).effect]).toEqual(["deny", "deny", "allow"]);
+    const deny = policy(
+      { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+      { Sid: "D", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", NotResource: `arn:aws:kms:*:${ACCOUNT}:key/\${aws:username}` },
+    );
+    expect(ask(deny, SESSION)).toMatchObject({ effect: "iam", sids: ["Root"] });
+  });
+
+  test("ForAnyValue:…IfExists on an absent key is false for a request, as ForAnyValue is (absent: no value matches)", () => {
+    expect(clause("ForAnyValue:StringEqualsIfExists", "aws:PrincipalOrgPaths", "o-a/r-1/", {})).toBe(false);
+    expect(clause("ForAnyValue:StringNotLikeIfExists", "aws:PrincipalOrgPaths", "o-a/*", {})).toBe(false);
+    expect(clause("ForAnyValue:StringEqualsIfExists", "aws:PrincipalOrgPaths", "o-a/r-1/", { "aws:PrincipalOrgPaths": ["o-a/r-1/"] })).toBe(true);
+    expect(clause("ForAllValues:StringEqualsIfExists", "aws:PrincipalOrgPaths", "o-a/r-1/", {})).toBe(true);
+  });
+
+  test("…and the matrix shows such a cell as conditional, not certain: AWS's docs read an absent key both ways", () => {
+    const p = policy({ Sid: "Org", Effect: "Allow", Principal: { AWS: APP }, Action: "kms:Decrypt", Resource: "*", Condition: { "ForAnyValue:StringLikeIfExists": { "aws:SourceOrgPaths": "o-a/*" } } });
+    const matrix = accessMatrix(p, KEY);
+    const c = matrix.cells[matrix.rows.findIndex((r) => r.label === APP)][matrix.columns.findIndex((col) => col.id === "use")];
+    const decrypt = c.byAction["kms:Decrypt"];
+    expect([decrypt.effect, decrypt.conditionalGrants.map((g) => [g.sid, g.when.map(describeClause)])]).toEqual([
+      "deny",
+      [["Org", ["any of aws:SourceOrgPaths like o-a/* (or aws:SourceOrgPaths absent: AWS's docs disagree)"]]],
+    ]);
+  });
+
+  test.each([
+    ["a role", `arn:aws:iam::${ACCOUNT}:role/maviklambdarole`, SESSION],
+    ["a role with a path", `arn:aws:iam::${ACCOUNT}:role/app/MAVIKLAMBDAROLE`, SESSION],
+    ["a user", `arn:aws:iam::${ACCOUNT}:user/Mavik-Developer`, `arn:aws:iam::${ACCOUNT}:user/mavik-developer`],
+  ])("%s ARN spelt in another case names it: IAM names are not case-sensitive, and AWS saves a principal as its unique id", (_what, entry, caller) => {
+    expect(ask(policy({ Sid: "P", Effect: "Allow", Principal: { AWS: entry }, Action: "kms:Decrypt", Resource: "*" }), caller)).toMatchObject({ effect: "allow", sids: ["P"] });
+    const spared = policy(
+      { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+      { Sid: "D", Effect: "Deny", NotPrincipal: { AWS: [entry, caller, `arn:aws:iam::${ACCOUNT}:root`] }, Action: "kms:Decrypt", Resource: "*" },
+    );
+    expect(ask(spared, caller).effect).toBe("iam");
+  });
+
+  test("NotPrincipal with Allow, which AWS does not support, grants nothing for certain: it is conditional, never a guess", () => {
+    const p = policy({ Sid: "AllBut", Effect: "Allow", NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:user/mavik-developer` }, Action: "kms:Decrypt", Resource: "*" });
+    const decision = ask(p, SESSION);
+    expect([decision.effect, decision.conditionalGrants.map((g) => [g.sid, g.when.map(describeClause)])]).toEqual([
+      "deny",
+      [["AllBut", ['NotPrincipal with "Effect": "Allow", which AWS does not support']]],
+    ]);
+  });
+
+  test("a negated operator whose variable has no value matches (IAM guide: inverted operators match a null value)", () => {
+    expect(clause("StringNotEquals", "aws:ResourceTag/Team", "${aws:PrincipalTag/Team}", { "aws:ResourceTag/Team": "red" })).toBe(true);
+    expect(clause("StringNotLike", "aws:ResourceTag/Team", ["${aws:PrincipalTag/Team}", "blue"], { "aws:ResourceTag/Team": "blue" })).toBe(false);
+    expect(clause("ArnNotLike", "aws:SourceArn", "arn:aws:s3:::${aws:PrincipalTag/bucket}", { "aws:SourceArn": "arn:aws:s3:::b" })).toBe(true);
+    expect(clause("StringEquals", "aws:ResourceTag/Team", "${aws:PrincipalTag/Team}", { "aws:ResourceTag/Team": "red" })).toBe(false);
+  });
+
+  test("a variable before the fifth colon of a Resource ARN is not substituted (IAM guide: only the resource part takes one)", () => {
+    const p = policy({ Sid: "V", Effect: "Allow", Principal: { AWS: APP }, Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*" });
+    expect(ask(p, SESSION).effect).toBe("deny");
+  });
+
+  test("addresses: 0.0.0.0/0 is every IPv4 address; an IPv6 caller is outside an IPv4 address", () => {
+    expect(clause("IpAddress", "aws:SourceIp", "0.0.0.0/0", { "aws:SourceIp": "203.0.113.9" })).toBe(true);
+    expect(clause("IpAddress", "aws:SourceIp", "0.0.0.0/0", { "aws:SourceIp": "2001:db8::1" })).toBe(false);
+    expect(clause("NotIpAddress", "aws:SourceIp", "203.0.113.9", { "aws:SourceIp": "2001:db8::1" })).toBe(true);
+    expect(clause("NotIpAddress", "aws:SourceIp", "2001:db8::1", { "aws:SourceIp": "203.0.113.9" })).toBe(true);
   });
 });

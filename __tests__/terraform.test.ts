@@ -6,12 +6,15 @@
  * one `plan` and one `show` cover every environment; a second root holds every key in state
  * for the refusals (`prevent_destroy`). Same assertions per environment, a fifth of the CPU.
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { alarmsStatement, buildKeyPolicy, eventsStatement, normalizePolicy, partitionOf } from "../modules/index";
 import { loadEnvironments } from "../app";
 import { build as adoptExisting } from "../examples/adopt-existing/main";
 import { build as minimalKey } from "../examples/minimal-key/main";
 import { build as severalEnvironments } from "../examples/several-environments/main";
+import { buildBootstrapApp } from "../cli/bootstrap";
 import { MULTI_CONFIG, REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp, synthExample } from "./support/synth";
 import {
   keyStateResource,
@@ -36,6 +39,9 @@ const CASES = [
   { label: "fixture", file: MULTI_CONFIG },
   { label: "resources", file: path.join(REPO, "__tests__", "fixtures", "environments.resources.json") },
   { label: "audit", file: path.join(REPO, "__tests__", "fixtures", "environments.audit.json") },
+  // AWS Config coverage, and the resources block `verify --discover` prints (discover-wire.test.ts).
+  { label: "coverage", file: path.join(REPO, "__tests__", "fixtures", "environments.coverage.json") },
+  { label: "adopted", file: path.join(REPO, "__tests__", "fixtures", "environments.adopted.json") },
 ].flatMap(({ label, file }) => {
   const stacks = synthApp(file).json;
   return loadEnvironments(file).map((env) => ({ id: `${label}-${env.name}`, env, stack: stacks[env.name] }));
@@ -46,6 +52,18 @@ const seed = CASES.find((c) => c.id === "shipped-prod")!;
 const EXAMPLE_STACKS = Object.entries({ "minimal-key": minimalKey, "several-environments": severalEnvironments, "adopt-existing": adoptExisting }).flatMap(
   ([example, build]) => Object.entries(synthExample(build)).map(([stack, json]) => ({ id: `example-${example}-${stack}`, example, stack: json })),
 );
+
+/** Every account's bootstrap, of the shipped file and of the two-account fixture (bootstrap.test.ts checks what they synthesize). */
+const BOOTSTRAP_STACKS = [SHIPPED_CONFIG, path.join(REPO, "__tests__", "fixtures", "environments.bootstrap.json")].flatMap((configFile, i) => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-bootstrap-tf-"));
+  const { app, stacks } = buildBootstrapApp({ configFile, outdir });
+  app.synth();
+  return stacks.map((s) => ({
+    id: `bootstrap${i}-${s.account.accountId}`,
+    account: s.account,
+    stack: JSON.parse(fs.readFileSync(path.join(outdir, "stacks", s.account.stackName, "cdk.tf.json"), "utf8")),
+  }));
+});
 
 /** Terraform wraps its messages at 78 columns when not on a terminal. */
 const oneLine = (text: string) => text.replace(/\s+/g, " ");
@@ -65,6 +83,7 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     const planned = sandbox.combined("all", [
       ...CASES.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
       ...EXAMPLE_STACKS.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
+      ...BOOTSTRAP_STACKS.map((c) => ({ id: c.id, config: offlineCopy(c.stack) })),
       { id: "adopt", config: offlineCopy(seed.stack), state: [keyStateResource()] },
     ]);
     const refusals = sandbox.combined("refusals", [
@@ -111,8 +130,8 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
       const added = audited ? [eventsStatement(), ...(env.audit?.decryptAlarm ? [alarmsStatement(env.accountId, alarmArn)] : [])] : [];
       const expected = { ...built, Statement: [...built.Statement, ...added] };
       expect(normalizePolicy(planned)).toEqual(normalizePolicy(expected));
-      if (env.accountId === "167067248318" && env.existingKeyId === SEED_KEY_ID) {
-        // The seed's environment: the policy Terraform computes is the seed's JSON.
+      if (env.accountId === "167067248318" && env.existingKeyId === SEED_KEY_ID && added.length === 0) {
+        // The seed's environment (without an encrypted alerts topic): the policy Terraform computes is the seed's JSON.
         expect(planned).toEqual(SEED_POLICY);
         expect(normalizePolicy(planned)).toEqual(normalizePolicy(SEED_POLICY));
       }
@@ -194,6 +213,74 @@ describeTerraform("Terraform tier: real terraform validate and offline plan", ()
     expect(values["aws_cloudwatch_dashboard.mavik_data_key_dashboard"].dashboard_name).toBe("mavik-data-key-audited");
     expect(values["aws_cloudwatch_metric_alarm.mavik_data_key_decrypt"]).toMatchObject({ threshold: 5000, period: 900, namespace: "Mavik/DataKey/mavik-data-key-audited", metric_name: "Decrypt" });
     expect(values["aws_cloudwatch_log_metric_filter.mavik_data_key_decrypt"]).toMatchObject({ log_group_name: "aws-cloudtrail-logs-167067248318-mgmt" });
+  });
+
+  test("coverage: the three managed rules and the Guard rule plan with the key's ARN, and notify the alerts topic", () => {
+    const { changes, values, expressions } = moduleView(plan, "coverage-covered");
+    const creates = changes.filter((c) => c.change.actions.join() === "create").map((c) => c.address);
+    const rules = ["s3", "dynamodb", "secretsmanager", "lambda"].map((s) => `aws_config_config_rule.mavik_data_key_coverage_${s}`);
+    expect(creates).toEqual(expect.arrayContaining([...rules, "aws_cloudwatch_event_rule.mavik_data_key_coverage_compliance", "aws_cloudwatch_event_target.mavik_data_key_coverage_compliance"]));
+    const identifiers = rules.map((r) => [values[r].name, values[r].source[0].owner, values[r].source[0].source_identifier ?? null, values[r].scope[0].compliance_resource_types]);
+    expect(identifiers).toEqual([
+      ["mavik-data-key-covered-coverage-s3", "AWS", "S3_DEFAULT_ENCRYPTION_KMS", ["AWS::S3::Bucket"]],
+      ["mavik-data-key-covered-coverage-dynamodb", "AWS", "DYNAMODB_TABLE_ENCRYPTED_KMS", ["AWS::DynamoDB::Table"]],
+      ["mavik-data-key-covered-coverage-secretsmanager", "AWS", "SECRETSMANAGER_USING_CMK", ["AWS::SecretsManager::Secret"]],
+      ["mavik-data-key-covered-coverage-lambda", "CUSTOM_POLICY", null, ["AWS::Lambda::Function"]],
+    ]);
+    // The key's ARN is known after apply: Terraform plans the parameters and the Guard text from it.
+    for (const r of rules.slice(0, 3)) expect([r, expressions[r].input_parameters.references]).toEqual([r, expect.arrayContaining(["aws_kms_key.mavik_data_key.arn"])]);
+    expect(expressions[rules[3]].source[0].custom_policy_details[0].policy_text.references).toEqual(expect.arrayContaining(["aws_kms_key.mavik_data_key.arn"]));
+    expect(values[rules[3]].source[0].custom_policy_details[0].policy_runtime).toBe("guard-2.x.x");
+    expect(expressions["aws_cloudwatch_event_target.mavik_data_key_coverage_compliance"].arn.references).toEqual(expect.arrayContaining(["aws_sns_topic.mavik_data_key_alerts.arn"]));
+    expect(JSON.parse(values["aws_cloudwatch_event_rule.mavik_data_key_coverage_compliance"].event_pattern).detail.$or).toHaveLength(4);
+  });
+
+  test("the resources block verify --discover prints plans as an environment: every adopted resource on the key", () => {
+    const { changes, expressions } = moduleView(plan, "adopted-adopted");
+    const kinds = (type: string) => changes.filter((c) => c.type === type && c.change.actions.join() === "create").map((c) => c.address.slice(type.length + 1)).sort();
+    expect(kinds("aws_s3_bucket_server_side_encryption_configuration")).toEqual(["mavik-ssot-aliased", "mavik-ssot-archive", "mavik-ssot-files", "mavik-ssot-legacy-exports", "mavik-ssot-managed", "mavik-ssot-uploads"]);
+    expect(kinds("aws_dynamodb_table")).toEqual(["mavik-ssot-audit", "mavik-ssot-metrics", "mavik-ssot-records", "mavik-ssot-sessions"]);
+    expect(kinds("aws_secretsmanager_secret")).toEqual(["mavik_ssot_api-token", "mavik_ssot_db", "mavik_ssot_legacy", "mavik_ssot_partner-feed"]);
+    expect(kinds("aws_lambda_function")).toEqual(["mavik-ssot-api", "mavik-ssot-sync", "mavik-ssot-thumbnailer", "mavik-ssot-worker"]);
+    for (const [address, pick] of [
+      ["aws_dynamodb_table.mavik-ssot-sessions", (e: any) => e.server_side_encryption[0].kms_key_arn],
+      ["aws_secretsmanager_secret.mavik_ssot_legacy", (e: any) => e.kms_key_id],
+      ["aws_lambda_function.mavik-ssot-worker", (e: any) => e.kms_key_arn],
+      ["aws_s3_bucket_server_side_encryption_configuration.mavik-ssot-uploads", (e: any) => e.rule[0].apply_server_side_encryption_by_default[0].kms_master_key_id],
+    ] as const) {
+      expect([address, pick(expressions[address]).references]).toEqual([address, expect.arrayContaining([`${KEY}.arn`])]);
+    }
+  });
+
+  describe.each(BOOTSTRAP_STACKS)("the bootstrap of every account plans with the real provider: $id", ({ id, account, stack }) => {
+    test("terraform validate accepts it, with no warning", () => {
+      expect(validation.diagnostics.filter((d) => d.range?.filename.startsWith(`${id}/`))).toEqual([]);
+    });
+
+    test("terraform plan creates the bucket and its settings, the lock tables, the OIDC provider, and each role with the policies synthesized", () => {
+      const { values, changes } = moduleView(plan, id);
+      // The import of an existing OIDC provider is left out offline: it plans as new here.
+      expect(changes.every((c) => c.change.actions.join() === "create")).toBe(true);
+      const expected = [
+        ...["aws_s3_bucket", "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy"].map((t) => `${t}.${account.bucket}`),
+        ...(account.noncurrentVersionExpirationDays ? [`aws_s3_bucket_lifecycle_configuration.${account.bucket}`] : []),
+        ...account.lockTables.map((t) => `aws_dynamodb_table.${t}`),
+        "aws_iam_openid_connect_provider.github_actions",
+        ...account.roles.flatMap((r) => [`aws_iam_role.${r.name}`, `aws_iam_role_policy.${r.name}`]),
+      ];
+      expect(changes.map((c) => c.address).sort()).toEqual(expected.sort());
+      expect(values[`aws_s3_bucket_versioning.${account.bucket}`].versioning_configuration).toEqual([expect.objectContaining({ status: "Enabled" })]);
+      for (const role of account.roles) {
+        // The provider reads the policies as IAM will hold them: as synthesized, by meaning.
+        expect(JSON.parse(values[`aws_iam_role.${role.name}`].assume_role_policy as string)).toEqual(JSON.parse(stack.resource.aws_iam_role[role.name].assume_role_policy));
+        expect(JSON.parse(values[`aws_iam_role_policy.${role.name}`].policy as string)).toEqual(JSON.parse(stack.resource.aws_iam_role_policy[role.name].policy));
+      }
+    });
+  });
+
+  test("the shipped account's bootstrap is 12 to add, as docs/deploy.md says before its apply", () => {
+    expect(moduleView(plan, "bootstrap0-167067248318").changes.filter((c) => c.change.actions.join() === "create")).toHaveLength(12);
+    expect(fs.readFileSync(path.join(REPO, "docs", "deploy.md"), "utf8")).toContain("The apply shows its plan before it asks: 12 to add,");
   });
 
   describe("the seed's environment", () => {

@@ -54,9 +54,10 @@ describe("the pull-request workflow, as GitHub's parser reads it", () => {
     expect(review.needs.map((n: any) => n.value)).toEqual(["environments"]);
     const strategy = Object.fromEntries(review.strategy.map.map((e: any) => [e.key.value, e.value]));
     expect(strategy["fail-fast"].value).toBe(false);
-    expect(strategy.matrix.map.map((e: any) => [e.key.value, e.value.expr])).toEqual([["environment", "fromJSON(needs.environments.outputs.names)"]]);
+    // Each entry an environment with its account, region and roles (deploy-workflow.test.ts).
+    expect(strategy.matrix.expr).toBe("fromJSON(needs.environments.outputs.matrix)");
     expect(stepsOf(parsed.template, "environments").find((s) => s.id === "list")?.run).toBe(
-      'echo "names=$(npm run --silent review -- --list --base "$BASE")" >> "$GITHUB_OUTPUT"',
+      'echo "matrix=$(npm run --silent plan -- --matrix --base "$BASE")" >> "$GITHUB_OUTPUT"',
     );
   });
 
@@ -157,7 +158,7 @@ describe("the pull-request workflow runs for every file the synthesis reads", ()
       if (launched) entries.add(launched[1]);
     }
     for (const script of shell) for (const [, name] of fs.readFileSync(path.join(REPO, script), "utf8").matchAll(/run\.js" ([a-z-]+)/g)) entries.add(name);
-    expect([...entries].sort()).toEqual(["comment", "main", "review"]);
+    expect([...entries].sort()).toEqual(["comment", "main", "plan", "review"]);
     const run = require(path.join(REPO, "scripts", "run.js")) as { prepare(name: string): string };
     for (const entry of entries) {
       const stamp = JSON.parse(fs.readFileSync(run.prepare(entry).replace(/\.js$/, ".inputs.json"), "utf8")) as { inputs: string[] };

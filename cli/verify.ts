@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run verify -- --env <name>`: seed §5 as one command, against a deployed environment,
- * read-only. `--preflight`: the checks to run before a deploy instead.
+ * read-only. `--preflight`: the checks to run before a deploy instead. `--discover`: every
+ * bucket, table, secret and function of the account and region against the key (verify/discover.ts).
  *
  * Exit codes: 0 all pass; 1 something is wrong (wrong key, drift, rotation off, a destructive
  * event; for --preflight, what would make the deploy fail or do harm); 2 something could not be
@@ -10,10 +11,11 @@
  */
 import * as path from "path";
 import { ConfigError } from "../modules/index";
-import { loadEnvironments, selectEnvironments } from "../app";
+import { EnvironmentConfig, loadEnvironments, selectEnvironments } from "../app";
 import { CommandIo, parseCommandLine } from "./options";
 import { ClientOptions, Clients, createClients, deadline, destroyClients } from "./verify/commands";
 import { verifyEnvironment } from "./verify/checks";
+import { discoverEnvironment, discoverMarkdown, discoverText } from "./verify/discover";
 import { auditRolePolicy } from "./verify/audit-role";
 import { verifyMarkdown } from "./verify/markdown";
 import { CheckResult, exitCode } from "./verify/outcome";
@@ -34,6 +36,10 @@ export const USAGE = `usage: npm run verify -- --env <name> [options]
   --timeout <seconds>     the whole run's deadline (default 120); a call still under way then is "could not check"
   --endpoint-url <url>    an http(s) endpoint instead of AWS's (an emulator)
   --preflight             the checks before a deploy instead (caller, principals, alias, state bucket, lock table, lockout)
+  --discover              every bucket, table, secret and function of the account and region, and the key each uses;
+                          prints a resources block for environments.json that adopts what is not on the key
+  --objects <n>           with --discover: the first n objects (1 to 1000) of each adopted bucket, and each adopted
+                          secret's current version, checked for the key (binding does not re-encrypt)
   --json                  the results as JSON on stdout
   --markdown              the results as markdown on stdout (an issue, a pull-request comment)
   --audit-role-policy     print the read-only IAM policy the scheduled audit's role needs for the environment, call nothing
@@ -53,6 +59,8 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
       timeout: { type: "string", default: "120" },
       "endpoint-url": { type: "string" },
       preflight: { type: "boolean", default: false },
+      discover: { type: "boolean", default: false },
+      objects: { type: "string" },
       json: { type: "boolean", default: false },
       markdown: { type: "boolean", default: false },
       "audit-role-policy": { type: "boolean", default: false },
@@ -64,6 +72,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
   let environment;
   let since: Date;
   let seconds: number;
+  let objects: number | undefined;
   const endpoint = values["endpoint-url"];
   try {
     if (!values.env) throw new ConfigError("--env: missing. Which environment? npm run verify -- --env <name> (--help for all options)");
@@ -77,6 +86,14 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
       throw new ConfigError(`--key-id: ${JSON.stringify(values["key-id"])} is not allowed. A key id such as cb424700-0dd0-4dcb-a77d-13af16579270 (not an ARN or alias).`);
     }
     if (values.json && values.markdown) throw new ConfigError("--markdown: not allowed with --json. Choose one output.");
+    if (values.discover && values.preflight) throw new ConfigError("--discover: not allowed with --preflight. Choose one.");
+    if (values.objects !== undefined) {
+      if (!values.discover) throw new ConfigError("--objects: not allowed without --discover. It samples the objects of the buckets discover finds adopted.");
+      objects = Number(values.objects);
+      if (!/^\d+$/.test(values.objects) || objects < 1 || objects > 1000) {
+        throw new ConfigError(`--objects: ${JSON.stringify(values.objects)} is not allowed. A whole number of objects per bucket, 1 to 1000 (one ListObjectsV2 page).`);
+      }
+    }
     if (endpoint !== undefined && !isHttpUrl(endpoint)) {
       throw new ConfigError(`--endpoint-url: ${JSON.stringify(endpoint)} is not allowed. An http(s) URL such as http://127.0.0.1:4566.`);
     }
@@ -89,6 +106,7 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
     io.stdout(JSON.stringify(auditRolePolicy(environment), null, 2) + "\n");
     return 0;
   }
+  if (values.discover) return runDiscover(environment, io, { endpoint, seconds, keyId: values["key-id"], objects, output: values.json ? "json" : values.markdown ? "markdown" : "text" });
   const clients = (io.clients ?? createClients)({ region: environment.region, stateRegion: environment.state.region, endpoint });
   const limit = deadline(seconds);
   const mode = values.preflight ? "preflight" : "verifying";
@@ -107,6 +125,32 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
   else if (values.markdown) io.stdout(verifyMarkdown(environment.name, results, values.preflight ? "preflight" : "verify"));
   else io.stdout(table(results));
   return exitCode(results);
+}
+
+/** `--discover`: with verify's clients, retries and deadline. */
+async function runDiscover(
+  environment: EnvironmentConfig,
+  io: VerifyIo,
+  o: { endpoint?: string; seconds: number; keyId?: string; objects?: number; output: "json" | "markdown" | "text" },
+): Promise<number> {
+  const clients = (io.clients ?? createClients)({ region: environment.region, stateRegion: environment.state.region, endpoint: o.endpoint });
+  const limit = deadline(o.seconds);
+  io.stderr(`discovering ${environment.name} (${environment.accountId}, ${environment.region})\n`);
+  let report;
+  try {
+    report = await discoverEnvironment(environment, clients, { progress: (m) => io.stderr(`  … ${m}\n`), signal: limit.signal, keyId: o.keyId, objects: o.objects });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    io.stderr(`error: ${e.message}\n`);
+    return 2;
+  } finally {
+    limit.clear();
+    destroyClients(clients);
+  }
+  if (o.output === "json") io.stdout(JSON.stringify({ mode: "discover", ...report }, null, 2) + "\n");
+  else if (o.output === "markdown") io.stdout(discoverMarkdown(report));
+  else io.stdout(discoverText(report));
+  return report.exitCode;
 }
 
 function isHttpUrl(value: string): boolean {

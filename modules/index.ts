@@ -4,6 +4,8 @@
  */
 export { ConfigError, invalid, missing, notAllowed } from "./common/errors";
 export { ALARMS_SID, ALERT_EVENTS, alarmsStatement, alertEventPattern, EVENTS_SID, eventsStatement, KeyAudit } from "./audit/key-audit";
+export { COVERAGE_RULES, coverageEventPattern, coverageRuleName, exemptionIds, lambdaCoveragePolicy } from "./audit/coverage";
+export type { CoverageContext, CoverageExemption, CoverageProps, CoverageRule, CoveredType } from "./audit/coverage";
 export { cloudTrailPattern, DASHBOARD_OPERATIONS, dashboardBody, perKeyNamespace } from "./audit/dashboard";
 export type { DashboardParts } from "./audit/dashboard";
 export type { KeyAuditProps } from "./audit/key-audit";

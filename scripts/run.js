@@ -2,7 +2,7 @@
 /**
  * Runs one of the app's entry points as fast as a whole process can:
  *
- *   node scripts/run.js <main|review|comment|audit-issue|verify|bench> [args...]
+ *   node scripts/run.js <main|review|comment|audit-issue|verify|bench|plan|bootstrap|deploy> [args...]
  *
  * The entry is bundled with esbuild (transpile only, cdktf and the provider classes included)
  * into dist/bundle/<name>.js, and the bundle runs in this process. The bundle is rebuilt only
@@ -21,7 +21,17 @@ const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
 const OUTDIR = path.join(ROOT, "dist", "bundle");
-const ENTRIES = { main: "main.ts", review: "cli/review.ts", comment: "cli/comment.ts", "audit-issue": "cli/audit-issue.ts", verify: "cli/verify.ts", bench: "bench/bench.ts" };
+const ENTRIES = {
+  main: "main.ts",
+  review: "cli/review.ts",
+  comment: "cli/comment.ts",
+  "audit-issue": "cli/audit-issue.ts",
+  verify: "cli/verify.ts",
+  bench: "bench/bench.ts",
+  plan: "cli/plan.ts",
+  bootstrap: "cli/bootstrap.ts",
+  deploy: "cli/deploy.ts",
+};
 /** Inputs esbuild does not list but the bundle depends on. */
 const ALWAYS = [__filename, path.join(ROOT, "tsconfig.json")];
 
@@ -115,8 +125,32 @@ function prepare(name) {
   const stampFile = path.join(OUTDIR, `${name}.inputs.json`);
   if (!fresh(stampFile)) {
     fs.mkdirSync(OUTDIR, { recursive: true });
-    const ms = bundle(entry, outfile, stampFile);
-    if (process.env.MAVIK_RUN_VERBOSE) process.stderr.write(`bundled ${entry} in ${ms} ms\n`);
+    // Several processes starting at once (the workflows' scripts in the tests, a matrix on one
+    // machine) build once: the first takes the lock, the others wait for its bundle. A lock older
+    // than a build can take (a process killed while building) is taken over.
+    const lockFile = path.join(OUTDIR, `${name}.lock`);
+    let locked = false;
+    for (const started = Date.now(); !locked && !fresh(stampFile); ) {
+      try {
+        fs.closeSync(fs.openSync(lockFile, "wx"));
+        locked = true;
+      } catch (e) {
+        if (e.code !== "EEXIST") throw e;
+        const age = Date.now() - (fs.statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if (age > 60_000 || Date.now() - started > 120_000) fs.rmSync(lockFile, { force: true });
+        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      }
+    }
+    if (locked) {
+      try {
+        if (!fresh(stampFile)) {
+          const ms = bundle(entry, outfile, stampFile);
+          if (process.env.MAVIK_RUN_VERBOSE) process.stderr.write(`bundled ${entry} in ${ms} ms\n`);
+        }
+      } finally {
+        fs.rmSync(lockFile, { force: true });
+      }
+    }
   }
   return outfile;
 }

@@ -17,8 +17,16 @@
  *
  * Shapes: the AWS API references of DescribeKey, GetKeyRotationStatus, ListAliases, GetKeyPolicy,
  * DescribeSecret, LookupEvents, DescribeTable, GetFunctionConfiguration, GetBucketEncryption,
- * GetBucketVersioning, GetPublicAccessBlock, GetObject, GetCallerIdentity, GetUser and GetRole.
+ * GetBucketVersioning, GetPublicAccessBlock, GetObject, GetCallerIdentity, GetUser and GetRole;
+ * and UpdateKeyDescription, the one write a deploy of the seed's key makes.
  * Signatures are not checked.
+ *
+ * The list APIs of `verify --discover`, paged as each service pages (page sizes from the world):
+ * S3 ListBuckets (MaxBuckets/ContinuationToken, BucketRegion filter, each bucket's BucketRegion),
+ * GetBucketLocation, ListObjectsV2 and HeadObject (the object's SSE headers); DynamoDB ListTables
+ * (Limit/ExclusiveStartTableName); Secrets Manager ListSecrets and ListSecretVersionIds
+ * (MaxResults/NextToken); Lambda ListFunctions (MaxItems/Marker) and GetFunction. Their tokens
+ * are strict as CloudTrail's: valid only with the parameters they were issued for.
  */
 import { createHash } from "crypto";
 import * as http from "http";
@@ -32,6 +40,8 @@ export interface WireKey {
   manager?: "CUSTOMER" | "AWS";
   rotation?: { enabled: boolean; periodInDays?: number };
   policy?: string;
+  /** @default "" (a key made in the console without one) */
+  description?: string;
 }
 
 export interface WireBucket {
@@ -40,6 +50,47 @@ export interface WireBucket {
   versioning?: "Enabled" | "Suspended" | null;
   publicAccessBlock?: { BlockPublicAcls: boolean; IgnorePublicAcls: boolean; BlockPublicPolicy: boolean; RestrictPublicBuckets: boolean } | null;
   objects?: Record<string, string>;
+  /** Operations on the bucket refused with AccessDenied, as a bucket policy denying the caller would. */
+  denied?: string[];
+  /** How each object is encrypted (HeadObject's SSE headers); objects not named here are SSE-S3. */
+  objectEncryption?: Record<string, { algorithm: string; keyId?: string }>;
+}
+
+/** A DynamoDB table as DescribeTable shows it. */
+export interface WireTable {
+  kmsKeyArn?: string;
+  /** The table's region (DescribeTable elsewhere is ResourceNotFoundException). @default the world's */
+  region?: string;
+  hashKey?: string;
+  hashKeyType?: "S" | "N" | "B";
+  rangeKey?: string;
+  rangeKeyType?: "S" | "N" | "B";
+  /** @default "PAY_PER_REQUEST" */
+  billingMode?: "PAY_PER_REQUEST" | "PROVISIONED";
+  globalSecondaryIndexes?: string[];
+  /** Regions of a global table's replicas. */
+  replicas?: string[];
+}
+
+/** A secret as ListSecrets and ListSecretVersionIds show it. */
+export interface WireSecret {
+  kmsKeyId?: string;
+  owningService?: string;
+  primaryRegion?: string;
+  /** @default one version, AWSCURRENT, with no KmsKeyIds */
+  versions?: { id: string; stages: string[]; kmsKeyIds?: string[] }[];
+}
+
+/** A Lambda function as ListFunctions and GetFunction show it. */
+export interface WireFunction {
+  kmsKeyArn?: string;
+  /** @default "MavikLambdaRole" */
+  role?: string;
+  /** @default "Zip" */
+  packageType?: "Zip" | "Image";
+  runtime?: string;
+  handler?: string;
+  imageUri?: string;
 }
 
 export interface WireEvent {
@@ -56,11 +107,14 @@ export interface World {
   aliases: { name: string; targetKeyId: string }[];
   /** ListAliases page size. */
   aliasPageSize?: number;
-  secrets: Record<string, { kmsKeyId?: string }>;
+  secrets: Record<string, WireSecret>;
   buckets: Record<string, WireBucket>;
-  /** `region`: the table's region (DescribeTable elsewhere is ResourceNotFoundException). @default the world's */
-  tables: Record<string, { kmsKeyArn?: string; hashKey?: string; region?: string }>;
-  functions: Record<string, { kmsKeyArn?: string }>;
+  tables: Record<string, WireTable>;
+  functions: Record<string, WireFunction>;
+  /** Page size of the list APIs of discovery (ListBuckets, ListTables, ListSecrets, ListFunctions, ListSecretVersionIds). */
+  listPageSize?: number;
+  /** ListBuckets knows no BucketRegion, neither the filter nor the field, as an older S3-compatible endpoint. */
+  listBucketsWithoutRegion?: boolean;
   events: WireEvent[];
   /** LookupEvents page size (AWS's default is 50). */
   eventsPageSize?: number;
@@ -99,6 +153,8 @@ interface FaultRule {
   readonly operation?: string;
   readonly fault: Fault;
   remaining: number;
+  /** Matching calls still to let through before the fault applies. */
+  skip: number;
 }
 
 export interface Received {
@@ -156,9 +212,9 @@ export class AwsWire {
     this.received.length = 0;
   }
 
-  /** The next `times` calls of `service` (and `operation`, if given) get `fault`. */
-  inject(service: string, operation: string | undefined, fault: Fault, times = Infinity): void {
-    this.faults.push({ service, operation, fault, remaining: times });
+  /** The next `times` calls of `service` (and `operation`, if given) get `fault`, after the first `after` of them are answered. */
+  inject(service: string, operation: string | undefined, fault: Fault, times = Infinity, after = 0): void {
+    this.faults.push({ service, operation, fault, remaining: times, skip: after });
   }
 
   calls(service: string, operation?: string): Received[] {
@@ -188,7 +244,9 @@ export class AwsWire {
       return;
     }
     this.received.push({ service, region, host, operation, input });
-    const rule = this.faults.find((f) => f.remaining > 0 && f.service === service && (f.operation === undefined || f.operation === operation));
+    const matching = this.faults.filter((f) => f.remaining > 0 && f.service === service && (f.operation === undefined || f.operation === operation));
+    const rule = matching.find((f) => f.skip === 0);
+    for (const f of matching) if (f.skip > 0) f.skip--;
     if (rule) {
       rule.remaining--;
       if (rule.fault.kind === "stall") return; // Never answers; close() destroys the socket.
@@ -238,7 +296,7 @@ export class AwsWire {
               Arn: arnOfKey(k.id),
               CreationDate: 1740787200,
               Enabled: (k.state ?? "Enabled") === "Enabled",
-              Description: "",
+              Description: k.description ?? "",
               KeyUsage: k.usage ?? "ENCRYPT_DECRYPT",
               KeyState: k.state ?? "Enabled",
               Origin: "AWS_KMS",
@@ -280,6 +338,11 @@ export class AwsWire {
         findKey(input.KeyId);
         return { json: { Tags: [], Truncated: false } };
       }
+      // The one write the deploy test's adoption makes: the console key's empty description set.
+      case "kms.UpdateKeyDescription": {
+        findKey(input.KeyId).description = String(input.Description ?? "");
+        return { json: {} };
+      }
       case "kms.GetKeyPolicy": {
         const k = findKey(input.KeyId);
         return { json: { Policy: k.policy ?? "{}", PolicyName: "default" } };
@@ -298,6 +361,42 @@ export class AwsWire {
           },
         };
       }
+      case "secretsmanager.ListSecrets": {
+        const names = Object.keys(w.secrets).sort();
+        const { page, next } = this.page(names, input, "NextToken", Number(input.MaxResults ?? 100));
+        return {
+          json: {
+            SecretList: page.map((name) => {
+              const secret = w.secrets[name];
+              return {
+                ARN: `arn:aws:secretsmanager:${w.region}:${w.account}:secret:${name}-AbCdEf`,
+                Name: name,
+                ...(secret.kmsKeyId ? { KmsKeyId: secret.kmsKeyId } : {}),
+                LastChangedDate: 1740787200,
+                ...(secret.owningService ? { OwningService: secret.owningService } : {}),
+                ...(secret.primaryRegion ? { PrimaryRegion: secret.primaryRegion } : {}),
+                SecretVersionsToStages: Object.fromEntries(this.versionsOf(secret).map((v) => [v.id, v.stages])),
+                CreatedDate: 1740787200,
+              };
+            }),
+            ...(next ? { NextToken: next } : {}),
+          },
+        };
+      }
+      case "secretsmanager.ListSecretVersionIds": {
+        const name = String(input.SecretId).replace(/^arn:[^:]+:secretsmanager:[^:]+:\d+:secret:/, "").replace(/-[A-Za-z0-9]{6}$/, "");
+        const secret = w.secrets[name];
+        if (!secret) throw new WireError(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+        const { page, next } = this.page(this.versionsOf(secret), input, "NextToken", Number(input.MaxResults ?? 100));
+        return {
+          json: {
+            Versions: page.map((v) => ({ VersionId: v.id, VersionStages: v.stages, CreatedDate: 1740787200, ...(v.kmsKeyIds ? { KmsKeyIds: v.kmsKeyIds } : {}) })),
+            ARN: `arn:aws:secretsmanager:${w.region}:${w.account}:secret:${name}-AbCdEf`,
+            Name: name,
+            ...(next ? { NextToken: next } : {}),
+          },
+        };
+      }
       case "cloudtrail.LookupEvents":
         return { json: this.lookupEvents(input) };
       case "dynamodb.DescribeTable": {
@@ -305,19 +404,36 @@ export class AwsWire {
         const table = w.tables[name];
         if (!table || (table.region ?? w.region) !== region) throw new WireError(400, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", `Requested resource not found: Table: ${name} not found`);
         const hashKey = table.hashKey ?? "id";
+        const keys = [{ name: hashKey, type: table.hashKeyType ?? "S", role: "HASH" }, ...(table.rangeKey ? [{ name: table.rangeKey, type: table.rangeKeyType ?? "S", role: "RANGE" }] : [])];
+        const arn = `arn:aws:dynamodb:${w.region}:${w.account}:table/${name}`;
         return {
           json: {
             Table: {
               TableName: name,
-              TableArn: `arn:aws:dynamodb:${w.region}:${w.account}:table/${name}`,
+              TableArn: arn,
               TableStatus: "ACTIVE",
               CreationDateTime: 1740787200,
-              KeySchema: [{ AttributeName: hashKey, KeyType: "HASH" }],
-              AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: "S" }],
+              KeySchema: keys.map((k) => ({ AttributeName: k.name, KeyType: k.role })),
+              AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+              BillingModeSummary: { BillingMode: table.billingMode ?? "PAY_PER_REQUEST" },
+              ...(table.billingMode === "PROVISIONED" ? { ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5, NumberOfDecreasesToday: 0 } } : {}),
+              ...(table.globalSecondaryIndexes?.length
+                ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((g) => ({ IndexName: g, IndexArn: `${arn}/index/${g}`, IndexStatus: "ACTIVE", KeySchema: [{ AttributeName: hashKey, KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } })) }
+                : {}),
+              ...(table.replicas?.length ? { Replicas: table.replicas.map((r) => ({ RegionName: r, ReplicaStatus: "ACTIVE" })) } : {}),
               ...(table.kmsKeyArn ? { SSEDescription: { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: table.kmsKeyArn } } : {}),
             },
           },
         };
+      }
+      case "dynamodb.ListTables": {
+        const names = Object.keys(w.tables)
+          .filter((n) => (w.tables[n].region ?? w.region) === region)
+          .sort();
+        const start = input.ExclusiveStartTableName === undefined ? 0 : names.filter((n) => n <= String(input.ExclusiveStartTableName)).length;
+        const size = Math.min(Number(input.Limit ?? 100), w.listPageSize ?? 100);
+        const page = names.slice(start, start + size);
+        return { json: { TableNames: page, ...(start + size < names.length ? { LastEvaluatedTableName: page[page.length - 1] } : {}) } };
       }
       case "lambda.GetFunctionConfiguration": {
         const name = String(input.FunctionName);
@@ -326,6 +442,51 @@ export class AwsWire {
         if (!fn) throw new WireError(404, "ResourceNotFoundException", `Function not found: ${arn}`);
         return { json: { FunctionName: name, FunctionArn: arn, Runtime: "nodejs20.x", Role: `arn:aws:iam::${w.account}:role/MavikLambdaRole`, ...(fn.kmsKeyArn ? { KMSKeyArn: fn.kmsKeyArn } : {}) } };
       }
+      case "lambda.ListFunctions": {
+        const names = Object.keys(w.functions).sort();
+        const { page, next } = this.page(names, input, "Marker", Number(input.MaxItems ?? 50));
+        return { json: { Functions: page.map((name) => this.functionConfiguration(name)), ...(next ? { NextMarker: next } : {}) } };
+      }
+      case "lambda.GetFunction": {
+        const name = String(input.FunctionName);
+        const fn = w.functions[name];
+        if (!fn) throw new WireError(404, "ResourceNotFoundException", `Function not found: arn:aws:lambda:${w.region}:${w.account}:function:${name}`);
+        const image = fn.packageType === "Image";
+        return {
+          json: {
+            Configuration: this.functionConfiguration(name),
+            Code: image
+              ? { RepositoryType: "ECR", ImageUri: fn.imageUri, ResolvedImageUri: `${String(fn.imageUri).replace(/:[^:/]+$/, "")}@sha256:${"0".repeat(64)}` }
+              : { RepositoryType: "S3", Location: `https://awslambda-${w.region}-tasks.s3.${w.region}.amazonaws.com/snapshots/${w.account}/${name}?X-Amz-Signature=example` },
+          },
+        };
+      }
+      case "s3.ListBuckets": {
+        const wanted = input.BucketRegion === undefined || w.listBucketsWithoutRegion ? undefined : String(input.BucketRegion);
+        // S3: BucketRegion is only valid at that region's endpoint (ListBuckets API reference).
+        if (wanted !== undefined && wanted !== region) throw new WireError(400, "InvalidArgument", "Requests made to a Regional endpoint that is different from the bucket-region parameter are not supported.");
+        const names = Object.keys(w.buckets)
+          .filter((name) => wanted === undefined || (w.buckets[name].region ?? w.region) === wanted)
+          .sort();
+        const { page, next } = this.page(names, input, "ContinuationToken", Number(input.MaxBuckets ?? 10000));
+        const withRegion = !w.listBucketsWithoutRegion && Object.keys(input).length > 0;
+        const ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+        const buckets = page
+          .map((name) => `<Bucket><Name>${name}</Name><CreationDate>2025-03-01T00:00:00.000Z</CreationDate>${withRegion ? `<BucketRegion>${w.buckets[name].region ?? w.region}</BucketRegion>` : ""}</Bucket>`)
+          .join("");
+        return {
+          xml: `<ListAllMyBucketsResult ${ns}><Buckets>${buckets}</Buckets><Owner><ID>${"a".repeat(64)}</ID></Owner>${next ? `<ContinuationToken>${next}</ContinuationToken>` : ""}</ListAllMyBucketsResult>`,
+        };
+      }
+      case "s3.GetBucketLocation": {
+        const bucket = w.buckets[String(input.Bucket)];
+        if (!bucket) throw new WireError(404, "NoSuchBucket", "The specified bucket does not exist");
+        const home = bucket.region ?? w.region;
+        // us-east-1 is the empty LocationConstraint (GetBucketLocation API reference).
+        return { xml: `<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${home === "us-east-1" ? "" : home}</LocationConstraint>` };
+      }
+      case "s3.ListObjectsV2":
+      case "s3.HeadObject":
       case "s3.GetBucketEncryption":
       case "s3.GetBucketVersioning":
       case "s3.GetPublicAccessBlock":
@@ -349,6 +510,48 @@ export class AwsWire {
       default:
         throw new WireError(400, "UnknownOperationException", `${service}.${operation} is not answered here`);
     }
+  }
+
+  /**
+   * One page of `items` for a list API: `size` (capped by the world's page size) from the offset
+   * the token carries. A token is valid only with the parameters it was issued for, as CloudTrail's.
+   */
+  private page<T>(items: readonly T[], input: Record<string, unknown>, tokenField: string, size: number): { page: T[]; next?: string } {
+    const { [tokenField]: token, ...params } = input;
+    const fingerprint = createHash("sha256").update(JSON.stringify(params)).digest("hex").slice(0, 16);
+    let start = 0;
+    if (token !== undefined) {
+      const match = /^([0-9a-f]{16})\.(\d+)$/.exec(String(token));
+      if (!match || match[1] !== fingerprint) throw new WireError(400, "InvalidNextTokenException", `Invalid ${tokenField}`);
+      start = Number(match[2]);
+    }
+    const n = Math.min(size, this.world.listPageSize ?? size);
+    const page = items.slice(start, start + n);
+    return { page, ...(start + n < items.length ? { next: `${fingerprint}.${start + n}` } : {}) };
+  }
+
+  private versionsOf(secret: WireSecret): { id: string; stages: string[]; kmsKeyIds?: string[] }[] {
+    return secret.versions ?? [{ id: "a1b2c3d4e5f60718293a4b5c6d7e8f90", stages: ["AWSCURRENT"] }];
+  }
+
+  /** A FunctionConfiguration as ListFunctions and GetFunction give it. */
+  private functionConfiguration(name: string): Record<string, unknown> {
+    const w = this.world;
+    const fn = w.functions[name];
+    const image = fn.packageType === "Image";
+    return {
+      FunctionName: name,
+      FunctionArn: `arn:aws:lambda:${w.region}:${w.account}:function:${name}`,
+      Role: `arn:aws:iam::${w.account}:role/${fn.role ?? "MavikLambdaRole"}`,
+      PackageType: image ? "Image" : "Zip",
+      ...(image ? {} : { Runtime: fn.runtime ?? "nodejs20.x", Handler: fn.handler ?? "index.handler" }),
+      CodeSize: 1024,
+      MemorySize: 128,
+      Timeout: 3,
+      LastModified: "2025-03-01T00:00:00.000+0000",
+      Version: "$LATEST",
+      ...(fn.kmsKeyArn ? { KMSKeyArn: fn.kmsKeyArn } : {}),
+    };
   }
 
   /** LookupEvents over the window, newest first, paged; a NextToken is valid only with the parameters it came with. */
@@ -396,6 +599,7 @@ export class AwsWire {
         "x-amz-bucket-region": home,
       });
     }
+    if (bucket.denied?.includes(operation)) throw new WireError(403, "AccessDenied", "Access Denied");
     const ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
     const headers = { "x-amz-bucket-region": home };
     switch (operation) {
@@ -414,6 +618,33 @@ export class AwsWire {
         if (!b) throw new WireError(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found");
         const fields = Object.entries(b).map(([k, v]) => `<${k}>${v}</${k}>`).join("");
         return { headers, xml: `<PublicAccessBlockConfiguration ${ns}>${fields}</PublicAccessBlockConfiguration>` };
+      }
+      case "ListObjectsV2": {
+        const keys = Object.keys(bucket.objects ?? {}).sort();
+        const { page, next } = this.page(keys, input, "ContinuationToken", Number(input.MaxKeys ?? 1000));
+        const contents = page.map((k) => `<Contents><Key>${k}</Key><LastModified>2025-03-01T00:00:00.000Z</LastModified><ETag>&quot;e${k.length}&quot;</ETag><Size>${bucket.objects![k].length}</Size><StorageClass>STANDARD</StorageClass></Contents>`).join("");
+        return {
+          headers,
+          xml: `<ListBucketResult ${ns}><Name>${name}</Name><Prefix></Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${Number(input.MaxKeys ?? 1000)}</MaxKeys><IsTruncated>${next ? "true" : "false"}</IsTruncated>${contents}${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ""}</ListBucketResult>`,
+        };
+      }
+      case "HeadObject": {
+        const object = bucket.objects?.[String(input.Key)];
+        if (object === undefined) throw new WireError(404, "NotFound", "Not Found");
+        // Since January 2023 every object is encrypted at rest: SSE-S3 unless it says otherwise.
+        const e = bucket.objectEncryption?.[String(input.Key)] ?? { algorithm: "AES256" };
+        return {
+          headers: {
+            ...headers,
+            "content-length": String(object.length),
+            etag: `"e${String(input.Key).length}"`,
+            "last-modified": "Sat, 01 Mar 2025 00:00:00 GMT",
+            "x-amz-server-side-encryption": e.algorithm,
+            ...(e.keyId ? { "x-amz-server-side-encryption-aws-kms-key-id": e.keyId } : {}),
+            ...(e.algorithm === "aws:kms" ? { "x-amz-server-side-encryption-bucket-key-enabled": "true" } : {}),
+          },
+          raw: "",
+        };
       }
       default: {
         const object = bucket.objects?.[String(input.Key)];
@@ -484,6 +715,12 @@ function parseRequest(service: string, req: http.IncomingMessage, url: URL, body
     return { operation: Action, input };
   }
   if (service === "lambda") {
+    if (req.method === "GET" && /^\/2015-03-31\/functions\/?$/.test(url.pathname)) {
+      const q = url.searchParams;
+      return { operation: "ListFunctions", input: { ...(q.has("MaxItems") ? { MaxItems: Number(q.get("MaxItems")) } : {}), ...(q.has("Marker") ? { Marker: q.get("Marker") } : {}), ...(q.has("FunctionVersion") ? { FunctionVersion: q.get("FunctionVersion") } : {}) } };
+    }
+    const fn = /^\/2015-03-31\/functions\/([^/]+)$/.exec(url.pathname);
+    if (fn && req.method === "GET") return { operation: "GetFunction", input: { FunctionName: decodeURIComponent(fn[1]) } };
     const match = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/.exec(url.pathname);
     if (!match || req.method !== "GET") throw new Error(`lambda: ${req.method} ${url.pathname} is not answered here`);
     return { operation: "GetFunctionConfiguration", input: { FunctionName: decodeURIComponent(match[1]) } };
@@ -494,6 +731,16 @@ function parseRequest(service: string, req: http.IncomingMessage, url: URL, body
     const parts = url.pathname.split("/").slice(1);
     const [bucket, ...key] = virtual ? [virtual[1], ...(url.pathname === "/" ? [] : parts)] : parts;
     const q = url.searchParams;
+    if (req.method === "GET" && bucket === "" && q.get("x-id") === "ListBuckets") {
+      const names: Record<string, string> = { "max-buckets": "MaxBuckets", "continuation-token": "ContinuationToken", prefix: "Prefix", "bucket-region": "BucketRegion" };
+      return { operation: "ListBuckets", input: Object.fromEntries([...q].filter(([k]) => k in names).map(([k, v]) => [names[k], k === "max-buckets" ? Number(v) : v])) };
+    }
+    if (q.has("location")) return { operation: "GetBucketLocation", input: { Bucket: bucket } };
+    if (req.method === "GET" && q.get("list-type") === "2") {
+      const names: Record<string, string> = { "max-keys": "MaxKeys", "continuation-token": "ContinuationToken", prefix: "Prefix", "start-after": "StartAfter" };
+      return { operation: "ListObjectsV2", input: { Bucket: bucket, ...Object.fromEntries([...q].filter(([k]) => k in names).map(([k, v]) => [names[k], k === "max-keys" ? Number(v) : v])) } };
+    }
+    if (req.method === "HEAD" && key.length > 0) return { operation: "HeadObject", input: { Bucket: bucket, Key: key.map(decodeURIComponent).join("/") } };
     if (q.has("encryption")) return { operation: "GetBucketEncryption", input: { Bucket: bucket } };
     if (q.has("versioning")) return { operation: "GetBucketVersioning", input: { Bucket: bucket } };
     if (q.has("publicAccessBlock")) return { operation: "GetPublicAccessBlock", input: { Bucket: bucket } };

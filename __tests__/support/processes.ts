@@ -47,5 +47,20 @@ export async function parseWorkflowFile(name: string, content: string) {
   const parser = loadWorkflowParser();
   const result = parser.parseWorkflow({ name, content }, new parser.NoOperationTraceWriter());
   const template: any = result.value ? await parser.convertWorkflowTemplate(result.context, result.value) : undefined;
-  return { errors: result.context.errors.getErrors().map((e) => e.message), template };
+  return { errors: result.context.errors.getErrors().map((e) => e.message), template, document: plainDocument(result.value) };
+}
+
+/**
+ * The workflow as parsed, before the template drops what it does not keep (a step's `with`, a
+ * job's `permissions`): mappings as objects, sequences as arrays, expressions as `${{ … }}`.
+ */
+function plainDocument(token: unknown): any {
+  const json = (t: any): any => {
+    if (t === null || typeof t !== "object") return t;
+    if (Array.isArray(t.map)) return Object.fromEntries(t.map.map((e: any) => [json(e.Key ?? e.key), json(e.Value ?? e.value)]));
+    if (Array.isArray(t.seq)) return t.seq.map(json);
+    if (typeof t.expr === "string") return `\${{ ${t.expr} }}`;
+    return t;
+  };
+  return token === undefined ? undefined : json(JSON.parse(JSON.stringify(token)));
 }

@@ -41,7 +41,8 @@ export function witnesses(policy: PolicyDocument, base: RequestContext): Request
 
 /** A context satisfying every clause given (over `base`), for the matrix's "allowed when" claims. */
 export function satisfying(clauses: readonly Clause[], base: RequestContext): RequestContext {
-  return base.with(Object.fromEntries(clauses.filter((c) => c.operator !== "Resource" && c.operator !== "NotResource").map((c) => [c.key, satisfy(c, base)]))).completed();
+  // Resource, NotResource and the like are no keys of the request.
+  return base.with(Object.fromEntries(clauses.filter((c) => parseOperator(c.operator) !== undefined).map((c) => [c.key, satisfy(c, base)]))).completed();
 }
 
 /** A value for the clause's key that makes it true. */
@@ -79,10 +80,12 @@ function matching(clause: Clause, base: RequestContext): string {
       return epoch ? String(Math.floor(at / 1000)) : new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
     }
     case "ip": {
+      // An address inside the range, not its first one (a range's first address hides a wrong mask).
       const cidr = parseCidr(value)!;
+      const address = cidr.prefix < cidr.bits - 1 ? cidr.network + 1n : cidr.network;
       return cidr.bits === 32
-        ? [24, 16, 8, 0].map((s) => Number((cidr.network >> BigInt(s)) & 255n)).join(".")
-        : Array.from({ length: 8 }, (_, i) => ((cidr.network >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(":");
+        ? [24, 16, 8, 0].map((s) => Number((address >> BigInt(s)) & 255n)).join(".")
+        : Array.from({ length: 8 }, (_, i) => ((address >> BigInt(112 - 16 * i)) & 0xffffn).toString(16)).join(":");
     }
     case "string":
       return /IgnoreCase$/.test(operator.base.name) ? swapCase(value) : value;

@@ -51,13 +51,55 @@ export interface EnvironmentConfig {
   readonly resources?: ResourcesConfig;
   /**
    * Audit of the key (seed §6): `alerts` (an EventBridge rule and SNS topic for destructive calls,
-   * with subscriptions) and `configRule` (AWS Config CMK_BACKING_KEY_ROTATION_ENABLED).
+   * with subscriptions), `configRule` (AWS Config CMK_BACKING_KEY_ROTATION_ENABLED) and `coverage`
+   * (AWS Config rules holding every bucket, table, secret and function of the account to the key).
    * @default none
    */
-  readonly audit?: Pick<KeyAuditProps, "alerts" | "configRule" | "dashboard" | "cloudTrailLogGroup" | "decryptAlarm">;
+  readonly audit?: Pick<KeyAuditProps, "alerts" | "configRule" | "dashboard" | "cloudTrailLogGroup" | "decryptAlarm" | "coverage">;
+  /**
+   * The IAM roles the workflows assume for this environment (GitHub OIDC): each `"role/<name>"` or
+   * a role ARN in the environment's account. A role named here is the user's own: the bootstrap
+   * does not create it (docs/deploy.md).
+   * @default - the bootstrap's roles, `role/mavik-data-key-<name>-plan`, `-deploy` and `-audit`
+   */
+  readonly roles?: EnvironmentRoles;
+}
+
+/** The roles of an environment's workflows, by what they do. */
+export interface EnvironmentRoles {
+  /** Pull-request plans (read-only). @default "role/mavik-data-key-<environment>-plan" */
+  readonly plan?: string;
+  /** The deploy on the default branch. @default "role/mavik-data-key-<environment>-deploy" */
+  readonly deploy?: string;
+  /** The scheduled audit (read-only). @default "role/mavik-data-key-<environment>-audit" */
+  readonly audit?: string;
+}
+
+/**
+ * What the bootstrap (`npm run bootstrap`, docs/deploy.md) needs beyond the environments: the
+ * GitHub repository its roles trust, and per-account choices.
+ */
+export interface BootstrapConfig {
+  /** The GitHub repository whose workflows may assume the roles, `"owner/name"`. */
+  readonly repository: string;
+  /** The repository's default branch: deploys and the scheduled audit run there. @default "main" */
+  readonly defaultBranch?: string;
+  /**
+   * Accounts (12 digits) that already have GitHub's OIDC provider
+   * (`token.actions.githubusercontent.com`): the bootstrap adopts it with an `import` block
+   * instead of creating a second, which IAM refuses. @default [] - the bootstrap creates it
+   */
+  readonly existingOidcProviders?: string[];
+  /**
+   * Days after which a state bucket deletes a state object's noncurrent versions (and the delete
+   * markers the lock files leave), 1 to 3650. @default - kept forever
+   */
+  readonly noncurrentVersionExpirationDays?: number;
 }
 
 /** The environments file. */
 export interface EnvironmentsFile {
   readonly environments: EnvironmentConfig[];
+  /** The bootstrap's settings. @default - none; `npm run bootstrap` then says what it needs */
+  readonly bootstrap?: BootstrapConfig;
 }

@@ -88,6 +88,26 @@ const audit = z.strictObject({
   dashboard: z.boolean().optional(),
   cloudTrailLogGroup: z.string().optional(),
   decryptAlarm: z.strictObject({ threshold: z.number(), periodMinutes: z.number().optional() }).optional(),
+  // AWS Config coverage rules (modules/audit/coverage.ts, docs/coverage.md): `{}` turns them on.
+  coverage: z
+    .strictObject({
+      exemptions: z.array(z.strictObject({ type: z.enum(["bucket", "table", "secret", "function"]), name: z.string(), reason: z.string() })).optional(),
+    })
+    .optional(),
+});
+
+// An IAM role name: letters, digits and +=,.@_- (IAM's rule), after an optional path.
+const ROLE_NAME = String.raw`([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}`;
+const roleRef = z.string().regex(new RegExp(`^(role\\/${ROLE_NAME}|arn:aws[a-z-]*:iam::\\d{12}:role\\/${ROLE_NAME})$`), {
+  error: 'Expected "role/<name>" or an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
+});
+const roles = z.strictObject({ plan: roleRef.optional(), deploy: roleRef.optional(), audit: roleRef.optional() });
+
+const bootstrap = z.strictObject({
+  repository: z.string(),
+  defaultBranch: z.string().optional(),
+  existingOidcProviders: z.array(z.string()).optional(),
+  noncurrentVersionExpirationDays: z.number().optional(),
 });
 
 const environment = z.strictObject({
@@ -112,9 +132,11 @@ const environment = z.strictObject({
   state,
   resources: resources.optional(),
   audit: audit.optional(),
+  roles: roles.optional(),
 });
 
 export const environmentsFileSchema = z.strictObject({
   $schema: z.string().optional(),
   environments: z.array(environment),
+  bootstrap: bootstrap.optional(),
 }) satisfies z.ZodType<EnvironmentsFile>;

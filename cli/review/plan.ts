@@ -26,7 +26,8 @@ const planSchema = z.object({
   planned_values: z.object({ outputs: z.record(z.string(), z.object({ value: z.unknown().optional() }).passthrough()).optional() }).passthrough(),
   configuration: z
     .object({
-      provider_config: z.record(z.string(), z.object({ expressions: z.record(z.string(), expression).optional() }).passthrough()).optional(),
+      // A provider's nested block (endpoints, assume_role, default_tags) is a list of expression objects.
+      provider_config: z.record(z.string(), z.object({ expressions: z.record(z.string(), z.union([expression, z.array(z.unknown())])).optional() }).passthrough()).optional(),
       root_module: z.object({ outputs: z.record(z.string(), z.object({ expression: expression.optional() }).passthrough()).optional() }).passthrough().optional(),
     })
     .passthrough()
@@ -101,7 +102,7 @@ function checkKeyPolicies(plan: Plan, where: string): void {
  */
 function checkIdentity(plan: Plan, where: string, environment: EnvironmentConfig): void {
   const expected = stackIdentity(environment);
-  const aws = plan.configuration?.provider_config?.aws?.expressions;
+  const aws = plan.configuration?.provider_config?.aws?.expressions as Record<string, { constant_value?: unknown }> | undefined;
   const accounts = aws?.allowed_account_ids?.constant_value;
   if (Array.isArray(accounts) && !accounts.includes(environment.accountId)) {
     throw new PlanInputError(`${where}: the plan is for account ${accounts.join(", ")} (the provider's allowed_account_ids), not ${environment.name}'s ${environment.accountId}.`);
@@ -145,7 +146,34 @@ function checkIdentity(plan: Plan, where: string, environment: EnvironmentConfig
   }
 }
 
-/** The change Terraform plans for one address, if any. */
+/**
+ * The output an offline plan carries (`npm run plan -- --offline`, cli/plan.ts): the import blocks
+ * it left out. A plan made with credentials never has it.
+ */
+export const OFFLINE_OUTPUT = "mavik_offline_plan";
+
+/** What an offline plan left out (its import blocks), or undefined for a plan made with credentials. */
+export function offlinePlanOf(plan: Plan): { adopts: { address: string; id: string }[] } | undefined {
+  const value = plan.planned_values?.outputs?.[OFFLINE_OUTPUT]?.value as { adopts?: { address: string; id: string }[] } | undefined;
+  return value === undefined ? undefined : { adopts: value.adopts ?? [] };
+}
+
+const ADOPTED: Readonly<Record<string, string>> = {
+  aws_kms_key: "key",
+  aws_kms_alias: "alias",
+  aws_iam_openid_connect_provider: "OIDC provider",
+  aws_dynamodb_table: "table",
+  aws_secretsmanager_secret: "secret",
+  aws_lambda_function: "function",
+  aws_s3_bucket: "bucket",
+};
+
+/** How an offline plan names an import block it left out: `adopts key cb42… (not checked offline)`. */
+export function adoptionText(address: string, id: string): string {
+  const type = address.split(".")[0];
+  return `adopts ${ADOPTED[type] ?? type} ${id} (not checked offline)`;
+}
+
 /** The change of the current object at `address` (a deposed one, left by create_before_destroy, is not it). */
 export function changeOf(plan: Plan, address: string): ResourceChange | undefined {
   return (plan.resource_changes ?? []).find((rc) => rc.address === address && rc.deposed === undefined);

@@ -25,15 +25,17 @@ import {
 } from "../../modules/index";
 import { AccessChange, cellVerdict, Flag, KeyPlan, keyPlan, Verdict, verdictOf } from "./diff";
 import { Move } from "./moves";
-import { KEY_ADDRESS, Plan } from "./plan";
+import { adoptionText, KEY_ADDRESS, offlinePlanOf, Plan } from "./plan";
 
 export interface PlanSummary {
   /** Where the numbers come from. */
-  readonly source: "terraform plan" | "synthesized configuration";
+  readonly source: "terraform plan" | "offline terraform plan" | "synthesized configuration";
   readonly add: number;
   readonly change: number;
   readonly import: number;
   readonly destroy: number;
+  /** An offline plan's import blocks, left out of it: `address` adopts `id`, not checked. */
+  readonly adopted?: readonly { readonly address: string; readonly id: string }[];
 }
 
 export interface BoundResource {
@@ -97,7 +99,8 @@ export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJs
     region: environment.region,
     alias: stack.resource.aws_kms_alias[DATA_KEY_ID].name,
     plan: plan ? summarizePlan(plan) : summarizeSynthesized(stack),
-    key: plan ? keyPlan(plan, keyFacts(subject)) : undefined,
+    // An offline plan creates the key it would adopt: no change of it to show.
+    key: plan && !offlinePlanOf(plan)?.adopts.some((a) => a.address === KEY_ADDRESS) ? keyPlan(plan, keyFacts(subject)) : undefined,
     moves,
     findings: [...checkPolicy(subject), ...extra].sort((a, b) => order[a.severity] - order[b.severity]),
     bound: boundResources(stack),
@@ -115,12 +118,16 @@ export function failedReview(environment: Pick<EnvironmentConfig, "name" | "acco
 export function summarizePlan(plan: Plan): PlanSummary {
   const count = (test: (actions: readonly string[], importing: boolean) => boolean) =>
     (plan.resource_changes ?? []).filter((rc) => test(rc.change.actions, rc.change.importing !== undefined && rc.change.importing !== null)).length;
+  const offline = offlinePlanOf(plan);
+  // Offline, what an import block would adopt is planned as new: counted as the real plan would.
+  const adopted = offline?.adopts ?? [];
   return {
-    source: "terraform plan",
-    add: count((a) => a.includes("create")),
+    source: offline ? "offline terraform plan" : "terraform plan",
+    add: count((a) => a.includes("create")) - adopted.length,
     change: count((a) => a.includes("update")),
-    import: count((_a, importing) => importing),
+    import: count((_a, importing) => importing) + adopted.length,
     destroy: count((a) => a.includes("delete")),
+    ...(offline ? { adopted } : {}),
   };
 }
 
@@ -344,8 +351,13 @@ function planLines(review: EnvironmentReview): string[] {
     "|---|---|---|---|",
     `| ${p.add} | ${p.change} | ${p.import} | ${p.destroy} |`,
     "",
-    p.source === "terraform plan" ? "_From `terraform plan`._" : "_From the synthesized configuration (no plan): every resource not imported counts as new; changes are unknown._",
+    p.source === "terraform plan"
+      ? "_From `terraform plan`._"
+      : p.source === "offline terraform plan"
+        ? "_From an **offline** `terraform plan` (no credentials, no state): what the stack would create. It cannot show what is deployed, drift, the live objects it adopts, or whether credentials and permissions are right._"
+        : "_From the synthesized configuration (no plan): every resource not imported counts as new; changes are unknown._",
   ];
+  if (p.adopted?.length) lines.push("", ...p.adopted.map((a) => `- ${adoptionText(a.address, a.id)}: \`${a.address}\``));
   const warnings = (review.key?.flags ?? []).filter((f: Flag) => f.severity === "warning");
   if (warnings.length) lines.push("", ...warnings.map((f) => `- **warning**: ${f.message}`));
   return lines;

@@ -3,6 +3,8 @@
  * audit does (`npm run verify -- --env <name> --audit-role-policy` prints it).
  *
  * - verify and --preflight: the actions of their commands (READ_ONLY_COMMANDS);
+ * - --discover: its list calls (DISCOVER_COMMANDS); not `--objects`, whose HeadObject is
+ *   authorized as s3:GetObject and so would let the role read every object not under the key;
  * - the drift plan (`terraform plan -refresh-only -lock=false`): the state object and the
  *   provider's reads of every resource and data source in the environment's stack.
  *
@@ -15,7 +17,7 @@
  */
 import { environmentStack, EnvironmentConfig } from "../../app";
 import { partitionOf, stateKey } from "../../modules/index";
-import { READ_ONLY_COMMANDS } from "./commands";
+import { DISCOVER_COMMANDS, READ_ONLY_COMMANDS } from "./commands";
 
 export const REFRESH_READS: Readonly<Record<string, readonly string[]>> = {
   aws_kms_key: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
@@ -53,7 +55,7 @@ export const REFRESH_READS: Readonly<Record<string, readonly string[]>> = {
   "data.aws_kms_alias": ["kms:ListAliases", "kms:DescribeKey"],
 };
 
-interface Statement {
+export interface Statement {
   readonly Sid: string;
   readonly Effect: "Allow";
   readonly Action: string[];
@@ -68,9 +70,23 @@ export function stackTypes(stack: Record<string, any>): string[] {
 
 /** The audit role's identity policy for `env`, from its stack as the app builds it. */
 export function auditRolePolicy(env: EnvironmentConfig, stack: Record<string, any> = environmentStack(env).toTerraform()): { Version: string; Statement: Statement[] } {
-  const partition = partitionOf(env.state.region);
-  const s3 = (resource: string) => `arn:${partition}:s3:::${resource}`;
-  const remote = Object.values<Record<string, any>>(stack.data?.terraform_remote_state ?? {});
+  const reads = refreshReads(stack);
+  const statements: Statement[] = [
+    // s3:GetObject is verify's read of the state object only: TerraformStateRead grants that one.
+    { Sid: "Verify", Effect: "Allow", Action: sorted(Object.values(READ_ONLY_COMMANDS).map((c) => c.action).filter((a) => a !== "s3:GetObject")), Resource: "*" },
+    { Sid: "Discover", Effect: "Allow", Action: sorted(Object.values(DISCOVER_COMMANDS).map((c) => c.action)), Resource: "*" },
+    { Sid: "TerraformRefresh", Effect: "Allow", Action: reads, Resource: "*" },
+    ...stateReadStatements(env, stack),
+  ];
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The IAM actions of Terraform's refresh of every resource and data source type in `stack`
+ * (sorted); a type without its entry in REFRESH_READS is an error naming it. Shared by the
+ * workflows' roles (cli/roles/policies.ts).
+ */
+export function refreshReads(stack: Record<string, any>): string[] {
   const reads = new Set<string>();
   for (const type of stackTypes(stack)) {
     if (type === "data.terraform_remote_state") continue;
@@ -78,25 +94,52 @@ export function auditRolePolicy(env: EnvironmentConfig, stack: Record<string, an
     if (actions === undefined) throw new Error(`${type}: the audit role's reads of this type are not known. Add them to REFRESH_READS (cli/verify/audit-role.ts) from the provider's Read function.`);
     actions.forEach((a) => reads.add(a));
   }
-  const states = [{ bucket: env.state.bucket, key: stateKey(env.state, env.name) }, ...remote.filter((r) => r.backend === "s3").map((r) => ({ bucket: r.config.bucket, key: r.config.key }))];
+  return sorted(reads);
+}
+
+/** The state objects a plan of `stack` reads: the environment's own, then the remote states it names. */
+export function stateObjects(env: EnvironmentConfig, stack: Record<string, any>): { bucket: string; key: string }[] {
+  const remote = Object.values<Record<string, any>>(stack.data?.terraform_remote_state ?? {});
+  return [{ bucket: env.state.bucket, key: stateKey(env.state, env.name) }, ...remote.filter((r) => r.backend === "s3").map((r) => ({ bucket: r.config.bucket, key: r.config.key }))];
+}
+
+/**
+ * What reading the state takes, without the lock (`-lock=false`): list the bucket, get the
+ * objects, the DynamoDB digest item Terraform's S3 backend compares the state with when the
+ * environment locks with DynamoDB (a failed read of it is only a warning, so without this a stale
+ * read goes unseen), and the state's customer key when `state.kmsKeyId` is set.
+ */
+export function stateReadStatements(env: EnvironmentConfig, stack: Record<string, any>): Statement[] {
+  const partition = partitionOf(env.state.region);
+  const s3 = (resource: string) => `arn:${partition}:s3:::${resource}`;
+  const states = stateObjects(env, stack);
   const statements: Statement[] = [
-    // s3:GetObject is verify's read of the state object only: TerraformStateRead grants that one.
-    { Sid: "Verify", Effect: "Allow", Action: sorted(Object.values(READ_ONLY_COMMANDS).map((c) => c.action).filter((a) => a !== "s3:GetObject")), Resource: "*" },
-    { Sid: "TerraformRefresh", Effect: "Allow", Action: sorted(reads), Resource: "*" },
     { Sid: "TerraformStateList", Effect: "Allow", Action: ["s3:ListBucket"], Resource: sorted(states.map((s) => s3(s.bucket))) },
     { Sid: "TerraformStateRead", Effect: "Allow", Action: ["s3:GetObject"], Resource: sorted(states.map((s) => s3(`${s.bucket}/${s.key}`))) },
   ];
-  // A state object under a customer key is read through KMS: the one non-read action, on that key.
-  if (env.state.kmsKeyId !== undefined) {
-    const key = env.state.kmsKeyId;
-    statements.push(
-      key.startsWith("alias/")
-        ? // An alias is no Resource for kms:Decrypt; the key behind it is matched by its aliases.
-          { Sid: "TerraformStateKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": key } } }
-        : { Sid: "TerraformStateKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: key.startsWith("arn:") ? key : `arn:${partition}:kms:${env.state.region}:${env.accountId}:key/${key}` },
-    );
+  if (env.state.locking.type === "dynamodb") {
+    statements.push({ Sid: "TerraformStateDigest", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: lockTableArn(env) });
   }
-  return { Version: "2012-10-17", Statement: statements };
+  const key = stateKeyStatement(env, ["kms:Decrypt"]);
+  if (key !== undefined) statements.push(key);
+  return statements;
+}
+
+/** The ARN of the environment's DynamoDB lock table (in the state's region and the environment's account). */
+export function lockTableArn(env: EnvironmentConfig): string {
+  if (env.state.locking.type !== "dynamodb") throw new Error(`${env.name} locks with a lockfile, not a table`);
+  return `arn:${partitionOf(env.state.region)}:dynamodb:${env.state.region}:${env.accountId}:table/${env.state.locking.table}`;
+}
+
+/** `actions` on the state's customer key, when `state.kmsKeyId` is set. */
+export function stateKeyStatement(env: EnvironmentConfig, actions: string[]): Statement | undefined {
+  if (env.state.kmsKeyId === undefined) return undefined;
+  const partition = partitionOf(env.state.region);
+  const key = env.state.kmsKeyId;
+  return key.startsWith("alias/")
+    ? // An alias is no Resource for kms:Decrypt; the key behind it is matched by its aliases.
+      { Sid: "TerraformStateKey", Effect: "Allow", Action: actions, Resource: "*", Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": key } } }
+    : { Sid: "TerraformStateKey", Effect: "Allow", Action: actions, Resource: key.startsWith("arn:") ? key : `arn:${partition}:kms:${env.state.region}:${env.accountId}:key/${key}` };
 }
 
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();

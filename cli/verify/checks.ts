@@ -31,7 +31,7 @@ export interface VerifyOptions {
 }
 
 /** The key the environment is meant to have, and where that came from. */
-interface ExpectedKey {
+export interface ExpectedKey {
   readonly id?: string;
   readonly source: string;
 }
@@ -123,7 +123,7 @@ function placeProblems(keyArn: string | undefined, env: EnvironmentConfig): stri
  * the environment's Terraform state (read from its S3 object as Terraform's backend reads it: in
  * `state.region`, a redirect to another region being a failure).
  */
-async function expectedKey(env: EnvironmentConfig, clients: Clients, keyId: string | undefined, signal?: AbortSignal): Promise<ExpectedKey> {
+export async function expectedKey(env: EnvironmentConfig, clients: Clients, keyId: string | undefined, signal?: AbortSignal): Promise<ExpectedKey> {
   if (keyId !== undefined) return { id: keyId, source: "--key-id" };
   if (env.existingKeyId !== undefined) return { id: env.existingKeyId, source: "existingKeyId" };
   const object = `s3://${env.state.bucket}/${stateKey(env.state, env.name)}`;

@@ -1,10 +1,20 @@
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
-import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetFunctionCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { GetRoleCommand, GetUserCommand, IAMClient } from "@aws-sdk/client-iam";
-import { GetBucketEncryptionCommand, GetBucketVersioningCommand, GetObjectCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
-import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  GetBucketEncryptionCommand,
+  GetBucketLocationCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { DescribeSecretCommand, ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 
 /**
@@ -32,7 +42,33 @@ export const READ_ONLY_COMMANDS = {
   GetPublicAccessBlockCommand: { command: GetPublicAccessBlockCommand, action: "s3:GetBucketPublicAccessBlock" },
 } as const;
 
-const ALLOWED = new Set<unknown>(Object.values(READ_ONLY_COMMANDS).map((c) => c.command));
+/**
+ * `--discover` sends these besides verify's GetBucketEncryption and DescribeTable: the list calls
+ * of each service, a secret's versions, and an image function's image (GetFunction, for image
+ * functions only: for a .zip it returns a presigned URL to the code). Each is a List or Read
+ * action; the audit role's policy has them (audit-role.ts).
+ */
+export const DISCOVER_COMMANDS = {
+  ListBucketsCommand: { command: ListBucketsCommand, action: "s3:ListAllMyBuckets" },
+  GetBucketLocationCommand: { command: GetBucketLocationCommand, action: "s3:GetBucketLocation" },
+  ListTablesCommand: { command: ListTablesCommand, action: "dynamodb:ListTables" },
+  ListSecretsCommand: { command: ListSecretsCommand, action: "secretsmanager:ListSecrets" },
+  ListSecretVersionIdsCommand: { command: ListSecretVersionIdsCommand, action: "secretsmanager:ListSecretVersionIds" },
+  ListFunctionsCommand: { command: ListFunctionsCommand, action: "lambda:ListFunctions" },
+  GetFunctionCommand: { command: GetFunctionCommand, action: "lambda:GetFunction" },
+} as const;
+
+/**
+ * `--discover --objects N`: an adopted bucket's first N keys and each one's encryption. HeadObject
+ * is authorized as s3:GetObject, which also reads the object: the audit role does not get these
+ * (audit-role.ts), so the sampling is for a person's own credentials.
+ */
+export const OBJECT_SAMPLING_COMMANDS = {
+  ListObjectsV2Command: { command: ListObjectsV2Command, action: "s3:ListBucket" },
+  HeadObjectCommand: { command: HeadObjectCommand, action: "s3:GetObject" },
+} as const;
+
+const ALLOWED = new Set<unknown>([READ_ONLY_COMMANDS, DISCOVER_COMMANDS, OBJECT_SAMPLING_COMMANDS].flatMap((set) => Object.values(set).map((c) => c.command)));
 
 export interface Clients {
   readonly kms: KMSClient;

@@ -6,11 +6,17 @@
  * - A block is the AND of its operators and keys; a clause's values are OR-ed (a negated operator:
  *   the value matches none of them).
  * - A key absent from the request makes a clause false, except a negated operator or `…IfExists`
- *   (true), `ForAllValues` (true), `Null` (by its value).
+ *   (true), `ForAllValues` (true), `Null` (by its value). `ForAnyValue:…IfExists` is false, as
+ *   `ForAnyValue` is ("no matching context key: false"; iam-simulate and a test against AWS agree),
+ *   though the IfExists text reads "evaluate as true": where the context is a judgment rather than
+ *   a concrete request (not `complete`), such a clause stays a condition, never a certain answer
+ *   (docs/policy-evaluation.md, "Decisions").
  * - A multivalued request key needs `ForAnyValue`/`ForAllValues`; without one the clause is false.
  * - Policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'default'}`, `${*}`, `${?}`,
- *   `${$}`) resolve in String and ARN operators, where the reference allows them; a value whose
- *   variable the request lacks (and has no default) matches nothing.
+ *   `${$}`) resolve in String and ARN operators, where the reference allows them. A value whose
+ *   variable the request lacks (and has no default) is "effectively null": nothing equals it, so a
+ *   positive operator does not match it and a negated one does (IAM guide, "Policy variables with
+ *   no value": "Inverted condition operators like StringNotEquals … do match against a null value").
  */
 import { editDistance } from "../common/edit-distance";
 import { RequestContext } from "./context";
@@ -151,16 +157,25 @@ const SYMBOLS: Record<string, string> = {
   arnnotlike: "not like",
 };
 
+/**
+ * The pseudo-operator of a clause standing for an `Allow` with `NotPrincipal`, which AWS does not
+ * support: the evaluator shows such a statement as a condition that nobody can meet for certain,
+ * never as a guessed grant (the policy-grammar rule refuses it at synth).
+ */
+export const UNSUPPORTED_NOT_PRINCIPAL = "NotPrincipal with Allow";
+
 /** A clause in a few words: `kms:ViaService = s3.us-east-1.amazonaws.com`, `aws:SourceIp not in 10.0.0.0/8`. */
 export function describeClause(clause: Clause): string {
   if (clause.operator === "Resource") return `the key is ${clause.values.join(" or ")}`;
   if (clause.operator === "NotResource") return `the key is not ${clause.values.join(" or ")}`;
+  if (clause.operator === UNSUPPORTED_NOT_PRINCIPAL) return 'NotPrincipal with "Effect": "Allow", which AWS does not support';
   const operator = parseOperator(clause.operator);
   if (operator === undefined) return `${clause.operator} ${clause.key} ${clause.values.join(", ")}`;
   if (operator.base.kind === "null") return `${clause.key} ${clause.values.some((v) => v.toLowerCase() === "true") ? "absent" : "present"}`;
   const values = clause.values.join(operator.base.negated ? ", " : " or ");
   const set = operator.set === "ForAnyValue" ? "any of " : operator.set === "ForAllValues" ? "each of " : "";
-  return `${set}${clause.key} ${SYMBOLS[operator.base.name.toLowerCase()]} ${values}${operator.ifExists ? " (if present)" : ""}`;
+  const ifExists = !operator.ifExists ? "" : operator.set === "ForAnyValue" ? ` (or ${clause.key} absent: AWS's docs disagree)` : " (if present)";
+  return `${set}${clause.key} ${SYMBOLS[operator.base.name.toLowerCase()]} ${values}${ifExists}`;
 }
 
 /** The operator the IAM reference has nearest to a misspelt one, for "did you mean". */
@@ -180,6 +195,11 @@ export function closestOperator(written: string): string | undefined {
  * a policy variable are left to the request (the reference allows them in String and ARN operators).
  */
 export function valueProblem(operator: Operator, value: string): string | undefined {
+  // Each of an ARN's six parts is compared on its own: a value of fewer parts has no reading (one
+  // with a policy variable may get its parts from the request).
+  if (operator.base.kind === "arn" && !/\$\{/.test(value) && arnParts(value) === undefined) {
+    return 'an ARN operator compares ARNs of six colon-separated parts, with wildcards within a part ("arn:aws:events:*:*:rule/*")';
+  }
   if (operator.base.variables && /\$\{/.test(value)) return undefined;
   switch (operator.base.kind) {
     case "numeric":
@@ -217,14 +237,16 @@ export function evaluateClause(operator: Operator, clause: Clause, context: Requ
   }
   if (state.state === "absent") {
     if (operator.set === "ForAllValues") return TRUE;
-    if (operator.set === "ForAnyValue") return bool(operator.ifExists);
+    // No value to match any of: false, IfExists or not; a judgment shows the docs' other reading as a condition.
+    if (operator.set === "ForAnyValue") return operator.ifExists && !context.complete ? unknown : FALSE;
     return bool(operator.ifExists || operator.base.negated);
   }
   const resolved = operator.base.variables ? resolveVariables(clause.values, context) : clause.values.map((v) => [{ text: v, literal: false }]);
   if (resolved === undefined) return unknown;
+  // A value whose variable has no value is null: it matches no request value, so negated it holds.
   const one = (actual: string) => {
     const matches = resolved.map((v) => v !== undefined && operator.base.test(actual, v));
-    return operator.base.negated ? resolved.every((v, i) => v !== undefined && !matches[i]) : matches.some(Boolean);
+    return operator.base.negated ? !matches.some(Boolean) : matches.some(Boolean);
   };
   const values = state.value;
   if (operator.set === undefined) return bool(typeof values === "string" && one(values));
@@ -244,7 +266,7 @@ export interface Segment {
 /**
  * Substitutes policy variables in each value. Undefined when a variable's key is unknown (the
  * clause is then unknown); a value whose variable is absent and has no default resolves to
- * undefined, which matches nothing.
+ * undefined: a null value, which no request value matches.
  */
 export function resolveVariables(values: readonly string[], context: RequestContext): (Segment[] | undefined)[] | undefined {
   const out: (Segment[] | undefined)[] = [];

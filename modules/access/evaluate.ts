@@ -11,10 +11,13 @@
  *   "Cross-account use: No", generated into the KMS action table).
  * - With a partial context (keys unknown), statements whose conditions depend on them are reported
  *   as conditional grants or denies, never silently taken or dropped.
+ * - What AWS does not support gets no guessed answer: an Allow with NotPrincipal is a conditional
+ *   grant on a clause nobody can meet ("NotPrincipal with Allow, which AWS does not support"); the
+ *   policy-grammar rule refuses it at synth.
  */
 import { asList, PolicyDocument, PolicyStatement } from "../key-policy/document";
 import { KMS_ACTION_TABLE } from "../key-policy/kms-actions.generated";
-import { and, arnComponents, arnParts, Clause, evaluateOperator, FALSE, pattern, resolveVariables, Truth, TRUE, wildcard } from "./conditions";
+import { and, arnComponents, arnParts, Clause, evaluateOperator, FALSE, pattern, resolveVariables, Truth, TRUE, UNSUPPORTED_NOT_PRINCIPAL, wildcard } from "./conditions";
 import { KeyFacts, RequestContext } from "./context";
 import { accountOf, matchNotPrincipal, matchPrincipal, PrincipalMatch, RequestPrincipal, requestPrincipal } from "./principals";
 
@@ -74,7 +77,10 @@ export function evaluate(policy: PolicyDocument, key: KeyFacts, request: AccessR
     if (!actionMatches(statement, request.action)) return;
     const match = principalMatch(statement, principal);
     if (match === undefined) return;
-    const applies = and([resourceMatches(statement, key, request.context), conditionsHold(statement, request.context)]);
+    const clauses = [resourceMatches(statement, key, request.context), conditionsHold(statement, request.context)];
+    // AWS does not support NotPrincipal with Allow: what it grants is no certain answer, so never a grant.
+    if (statement.Effect !== "Deny" && statement.NotPrincipal !== undefined) clauses.push({ known: false, clauses: [NOT_PRINCIPAL_ALLOW] });
+    const applies = and(clauses);
     if (applies.known && !applies.value) return;
     const sid = sidOf(statement, i);
     const when = applies.known ? [] : applies.clauses;
@@ -107,13 +113,23 @@ export function actionMatches(statement: PolicyStatement, action: string): boole
   return statement.NotAction !== undefined && !asList(statement.NotAction).some((a) => wildcard(a, "i").test(action));
 }
 
+const NOT_PRINCIPAL_ALLOW: Clause = { operator: UNSUPPORTED_NOT_PRINCIPAL, key: "NotPrincipal", values: [] };
+
 /**
  * Resource (or NotResource) against the key: `*`, or ARN patterns. While the key's id is unknown
  * (a key not created yet), a pattern naming one key makes the statement conditional on it.
+ *
+ * A pattern whose variable has no value in the request (`key/${aws:username}` for a role) matches
+ * no resource, and its statement does not apply, under NotResource too: the IAM guide ("Policy
+ * variables with no value") says such a resource "will not match any resource", and that a value
+ * AWS cannot resolve makes the statement invalid; unlike the negated condition operators, for which
+ * it says they "do match against a null value", it names no inversion for NotResource. iam-simulate
+ * reads it so too.
  */
 function resourceMatches(statement: PolicyStatement, key: KeyFacts, context: RequestContext): Truth {
   const negated = statement.Resource === undefined;
   const patterns = asList(negated ? statement.NotResource : statement.Resource);
+  if (negated && patterns.some((p) => unresolvable(p, context))) return FALSE;
   const results = patterns.map((p) => resourcePatternMatches(p, key, context));
   let truth: Truth;
   if (results.some((r) => r.known && r.value)) truth = TRUE;
@@ -123,8 +139,40 @@ function resourceMatches(statement: PolicyStatement, key: KeyFacts, context: Req
   return truth.known ? (truth.value ? FALSE : TRUE) : { known: false, clauses: truth.clauses.map((c) => ({ ...c, operator: "NotResource" })) };
 }
 
+/** True when a variable of the pattern's resource part has no value in the request (and no default). */
+function unresolvable(written: string, context: RequestContext): boolean {
+  const resolved = resolveVariables([resourcePart(written)], context);
+  return resolved !== undefined && resolved[0] === undefined;
+}
+
+/**
+ * The part of a written ARN in which AWS substitutes policy variables: after its fifth colon (IAM
+ * guide, "Where you can use policy variables": "only in the resource portion of the ARN … You can't
+ * use a variable to replace parts of the ARN before the fifth colon"). Colons inside a variable do not
+ * count. The whole text when it has fewer than five colons.
+ */
+export function resourcePart(written: string): string {
+  let colons = 0;
+  for (let i = 0; i < written.length; i++) {
+    if (written.startsWith("${", i)) {
+      const end = written.indexOf("}", i);
+      if (end < 0) break;
+      i = end;
+    } else if (written[i] === ":" && ++colons === 5) return written.slice(i + 1);
+  }
+  return written;
+}
+
+/** True when a policy variable stands before the fifth colon of a written ARN, where AWS substitutes none. */
+export function variableBeforeResourcePart(written: string): boolean {
+  const part = resourcePart(written);
+  return part !== written && written.slice(0, written.length - part.length).includes("${");
+}
+
 function resourcePatternMatches(written: string, key: KeyFacts, context: RequestContext): Truth {
   if (written === "*") return TRUE;
+  // Not substituted there, the variable's text stays: no partition, service, region or account holds "${".
+  if (variableBeforeResourcePart(written)) return FALSE;
   const unknown: Truth = { known: false, clauses: [{ operator: "Resource", key: "the key's ARN", values: [written] }] };
   const resolved = resolveVariables([written], context);
   if (resolved === undefined) return unknown;

@@ -10,7 +10,7 @@ import { awsPrincipals, PolicyDocument, servicePrincipals } from "../key-policy/
 import { Clause } from "./conditions";
 import { ContextValue, directCallContext, KeyFacts } from "./context";
 import { Decision, Effect, evaluate } from "./evaluate";
-import { requestPrincipal } from "./principals";
+import { principalKey, requestPrincipal } from "./principals";
 
 /** The columns: what a principal may do with the key, each checked through concrete actions. */
 export interface ActionGroup {
@@ -103,7 +103,8 @@ export function accessMatrix(policy: PolicyDocument, key: KeyFacts, now?: Date, 
         // A deleted user or role shows in a live policy as its unique id (AIDA…, AROA…): nobody
         // can call as it, and a new principal of the same name is another one. No row.
         if (!callsKms(arn)) continue;
-        named.set(arn, { label: id, principal: arn });
+        // One row for one identity: `role/AppRole` and `role/approle` name the same role.
+        if (!named.has(principalKey(arn))) named.set(principalKey(arn), { label: id, principal: arn });
       }
       for (const id of servicePrincipals(s)) named.set(id, { label: id, principal: id });
     }

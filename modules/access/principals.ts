@@ -9,6 +9,10 @@
  * - A user or role ARN matches that user, or any session of that role (`arn:aws:sts::…:assumed-
  *   role/<role>/<session>`, matched by account and role name; a role's path is not in its sessions'
  *   ARNs). A session ARN matches that session only.
+ * - User and role names match whatever their case: IAM names "are not distinguished by case"
+ *   (IAM API reference, CreateRole and CreateUser), and AWS saves a user or role named in a
+ *   Principal as its unique id ("When you save the policy, AWS transforms the ARN to a unique
+ *   principal ID"), so `role/approle` names the role `AppRole`. A session ARN is kept as text.
  * - A service principal (`s3.amazonaws.com`) matches that service calling with its own identity.
  * - NotPrincipal: AWS may check a request as each of its identities in turn (the account, then the
  *   user or role, then the session), so a principal is excluded only when every one of its
@@ -122,12 +126,28 @@ function matchAwsEntry(entry: string, principal: RequestPrincipal): PrincipalMat
   }
   if (principal.kind === "root") return undefined;
   if (entry === principal.arn) return "direct";
-  // A role names its sessions too.
-  if (principal.kind === "session" || principal.kind === "role") {
-    const role = IAM.exec(entry);
-    if (role && role[5] !== undefined && role[1] === principal.partition && role[2] === principal.account && role[5] === principal.name) return "direct";
+  // A user by its name; a role names its sessions too, by the role's name.
+  if (principal.kind === "user" || principal.kind === "session" || principal.kind === "role") {
+    const named = IAM.exec(entry);
+    const kind = principal.kind === "user" ? 4 : 5;
+    if (named && named[kind] !== undefined && named[1] === principal.partition && named[2] === principal.account && sameName(named[kind], principal.name)) return "direct";
   }
   return undefined;
+}
+
+/** IAM user and role names compare case-insensitively. */
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * One key for every spelling of a principal ARN that names the same identity: a user's or role's
+ * name in lower case and without its path; any other ARN as written.
+ */
+export function principalKey(arn: string): string {
+  const m = IAM.exec(arn);
+  if (!m || m[3] === "root") return arn;
+  return m[4] !== undefined ? `arn:${m[1]}:iam::${m[2]}:user/${m[4].toLowerCase()}` : `arn:${m[1]}:iam::${m[2]}:role/${m[5].toLowerCase()}`;
 }
 
 /** The account an entry names as a whole (`"123456789012"` or `…:root`), or undefined. */
@@ -136,10 +156,7 @@ function rootOf(entry: string): string | undefined {
   return /^arn:[^:]+:iam::(\d{12}):root$/.exec(entry)?.[1];
 }
 
-/** True when a listed entry is this identity (a user, a role by account and name, a session). */
+/** True when a listed entry is this identity (a user or a role by account and name, whatever its case or path; a session). */
 function sameIdentity(entry: string, identity: string): boolean {
-  if (entry === identity) return true;
-  const a = IAM.exec(entry);
-  const b = IAM.exec(identity);
-  return !!a && !!b && a[5] !== undefined && b[5] !== undefined && a[1] === b[1] && a[2] === b[2] && a[5] === b[5];
+  return entry === identity || (IAM.test(entry) && principalKey(entry) === principalKey(identity));
 }

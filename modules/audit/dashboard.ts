@@ -10,7 +10,9 @@
  * - The alerts rule's invocations and failed invocations (AWS/Events); failed ones mean the topic
  *   did not get an alert.
  * - AWS Config publishes no compliance metric for a rule: a rule on Config's "Compliance Change"
- *   events for the rotation rule counts the times it turned NON_COMPLIANT (AWS/Events MatchedEvents).
+ *   events for the rotation rule counts the times it turned NON_COMPLIANT (AWS/Events MatchedEvents);
+ *   another does the same for the coverage rules (exemptions left out), and the text names them:
+ *   which resources are NON_COMPLIANT now is in the AWS Config console and `verify --discover`.
  */
 
 /** The operations the dashboard counts (the seed's services call these on the key). */
@@ -35,6 +37,10 @@ export interface DashboardParts {
   readonly alertsRuleName?: string;
   readonly complianceRuleName?: string;
   readonly configRuleName?: string;
+  /** The EventBridge rule on the coverage rules' NON_COMPLIANT changes. */
+  readonly coverageRuleName?: string;
+  /** The coverage rules' AWS Config names. */
+  readonly coverageConfigRuleNames?: readonly string[];
   readonly logGroup?: string;
   readonly alarmArn?: string;
 }
@@ -62,10 +68,18 @@ export function dashboardBody(p: DashboardParts): Record<string, unknown> {
           p.logGroup
             ? `The second counts calls on **this key**, from CloudTrail's events in \`${p.logGroup}\` (metric filters).`
             : "Name the CloudTrail log group (`audit.cloudTrailLogGroup`) for counts per key.",
+          ...(p.coverageConfigRuleNames?.length
+            ? [
+                "",
+                `Coverage: AWS Config rules ${p.coverageConfigRuleNames.map((n) => `\`${n}\``).join(", ")} hold every bucket, table, secret and function of the account and region to this key. ` +
+                  "Config publishes no compliance metric: the graph counts the times a resource turned NON_COMPLIANT (exemptions left out); " +
+                  "the resources NON_COMPLIANT now are in the AWS Config console and in `npm run verify -- --env <name> --discover`.",
+              ]
+            : []),
         ].join("\n"),
       },
     },
-    4,
+    p.coverageConfigRuleNames?.length ? 6 : 4,
   );
   metric(
     "KMS requests by operation: the whole account (AWS/Usage counts every key, not only this one)",
@@ -87,6 +101,13 @@ export function dashboardBody(p: DashboardParts): Record<string, unknown> {
     metric(
       `Rotation rule ${p.configRuleName}: times it turned NON_COMPLIANT (AWS Config has no compliance metric)`,
       [["AWS/Events", "MatchedEvents", "RuleName", p.complianceRuleName]],
+      { period: 3600 },
+    );
+  }
+  if (p.coverageRuleName) {
+    metric(
+      "Coverage rules: times a bucket, table, secret or function turned NON_COMPLIANT (exemptions left out)",
+      [["AWS/Events", "MatchedEvents", "RuleName", p.coverageRuleName]],
       { period: 3600 },
     );
   }

@@ -19,6 +19,7 @@ import {
   TerraformElement,
   TerraformOutput,
 } from "../platform";
+import { COVERAGE_RULES, coverageEventPattern, CoverageProps, coverageRuleName, exemptionIds, lambdaCoveragePolicy } from "./coverage";
 import { cloudTrailPattern, DASHBOARD_OPERATIONS, dashboardBody, perKeyNamespace } from "./dashboard";
 import { ALARMS_SID, EVENTS_SID } from "./sids";
 import { AlertSubscription, validateSubscriptions } from "./subscriptions";
@@ -99,6 +100,19 @@ export interface KeyAuditProps {
    * @default false
    */
   readonly configRule?: boolean;
+  /**
+   * Coverage (coverage.ts, docs/coverage.md): AWS Config rules that hold every bucket, table,
+   * secret and function of the account and region to the data key, whether a stack binds it or
+   * not: the managed rules S3_DEFAULT_ENCRYPTION_KMS, DYNAMODB_TABLE_ENCRYPTED_KMS and
+   * SECRETSMANAGER_USING_CMK with `kmsKeyArns` = the key ARN, and a Guard custom policy rule on
+   * `AWS::Lambda::Function`. With `alerts`, a resource turning NON_COMPLIANT notifies the topic
+   * (exemptions left out); with `dashboard`, the dashboard counts those changes. `true` is
+   * `{ exemptions: [] }`. IMPORTANT: needs a configuration recorder in the account and region that
+   * records these four types; without one the apply fails, and a recorder that leaves a type out
+   * leaves its rule with nothing to evaluate.
+   * @default false
+   */
+  readonly coverage?: boolean | CoverageProps;
 }
 
 /** The EventBridge pattern: this key's CloudTrail management events of {@link ALERT_EVENTS}. */
@@ -124,6 +138,8 @@ export class KeyAudit extends Construct {
   public readonly rule?: CloudwatchEventRule;
   public readonly topic?: SnsTopic;
   public readonly configRule?: ConfigConfigRule;
+  /** The coverage rules, in the order of {@link COVERAGE_RULES}; empty without `coverage`. */
+  public readonly coverageRules: ConfigConfigRule[] = [];
 
   constructor(scope: Construct, id: string, props: KeyAuditProps) {
     super(scope, id);
@@ -151,6 +167,7 @@ export class KeyAudit extends Construct {
     };
     const partition = partitionOf(props.region);
     validateAuditExtras(props);
+    validateEventRuleNames(props);
     const arnOf = (service: string, resource: string) => `arn:${partition}:${service}:${props.region}:${props.accountId}:${resource}`;
     const encrypt = props.alerts !== undefined && (props.alerts.encryptTopic ?? true);
 
@@ -214,6 +231,64 @@ export class KeyAudit extends Construct {
       }
     }
 
+    // Coverage (seed §1, §5.3): every resource of the account and region on the key, by AWS Config.
+    let coverageComplianceName: string | undefined;
+    const coverage = validateCoverage(props.coverage);
+    if (coverage) {
+      const exempt = exemptionIds("audit.coverage.exemptions", coverage.exemptions ?? [], { accountId: props.accountId, region: props.region, partition });
+      for (const rule of COVERAGE_RULES) {
+        const managed = rule.source !== "CUSTOM_POLICY";
+        this.coverageRules.push(
+          named(
+            new ConfigConfigRule(this, `coverage-${rule.suffix}`, {
+              name: coverageRuleName(props.name, rule),
+              description: `AWS Config: every ${rule.resourceType} of the account and region is encrypted with the Mavik data key (seed §1, §5.3).`,
+              source: managed
+                ? { owner: "AWS", sourceIdentifier: rule.source }
+                : {
+                    owner: "CUSTOM_POLICY",
+                    sourceDetail: [{ messageType: "ConfigurationItemChangeNotification" }, { messageType: "OversizedConfigurationItemChangeNotification" }],
+                    customPolicyDetails: { policyRuntime: "guard-2.x.x", policyText: lambdaCoveragePolicy(props.dataKey.keyArn), enableDebugLogDelivery: false },
+                  },
+              inputParameters: managed ? Fn.jsonencode({ kmsKeyArns: props.dataKey.keyArn }) : undefined,
+              scope: { complianceResourceTypes: [rule.resourceType] },
+            }),
+            `${base}_coverage_${rule.suffix}`,
+          ),
+        );
+      }
+      named(
+        new TerraformOutput(this, "coverage-rule-names", {
+          value: this.coverageRules.map((r) => r.name),
+          description: "The AWS Config rules that hold the account's buckets, tables, secrets and functions to the data key.",
+        }),
+        `${outputPrefix}coverage_config_rule_names`,
+      );
+      if (props.alerts || props.dashboard) {
+        coverageComplianceName = `${props.name}-coverage-compliance`;
+        const pattern = coverageEventPattern(props.name, exempt);
+        // EventBridge's default quota for an event pattern is 2048 characters (AWS provider docs,
+        // aws_cloudwatch_event_rule event_pattern); past it PutRule fails at apply.
+        const size = JSON.stringify(pattern).length;
+        if (size > 2048) {
+          invalid(
+            "audit.coverage.exemptions",
+            `${coverage.exemptions!.length} exemptions`,
+            `They make an EventBridge pattern of ${size} characters; EventBridge takes 2048 by default. Exempt fewer resources (each costs its name and ARN), or exempt them in a rule of your own.`,
+          );
+        }
+        const compliance = named(
+          new CloudwatchEventRule(this, "coverage-compliance-rule", {
+            name: coverageComplianceName,
+            description: "AWS Config: a bucket, table, secret or function of the account turned NON_COMPLIANT with the data key's coverage rules (exemptions left out).",
+            eventPattern: Fn.jsonencode(pattern),
+          }),
+          `${base}_coverage_compliance`,
+        );
+        if (topic) named(new CloudwatchEventTarget(this, "coverage-compliance-target", { rule: compliance.name, arn: topic.arn, targetId: "sns" }), `${base}_coverage_compliance`);
+      }
+    }
+
     // Per-key counts from CloudTrail, where the trail's log group is named.
     if (props.cloudTrailLogGroup) {
       for (const operation of DASHBOARD_OPERATIONS) {
@@ -258,7 +333,7 @@ export class KeyAudit extends Construct {
 
     // Who may publish to the topic: the rules, and the alarm.
     if (topic) {
-      const ruleArns = [arnOf("events", `rule/${alertsRuleName}`), ...(complianceRuleName ? [arnOf("events", `rule/${complianceRuleName}`)] : [])];
+      const ruleArns = [alertsRuleName, complianceRuleName, coverageComplianceName].filter((n): n is string => n !== undefined).map((n) => arnOf("events", `rule/${n}`));
       const alarmArn = alarm ? arnOf("cloudwatch", `alarm:${props.name}-decrypt-volume`) : undefined;
       named(
         new SnsTopicPolicy(this, "topic-policy", {
@@ -305,6 +380,8 @@ export class KeyAudit extends Construct {
               alertsRuleName: rule ? alertsRuleName : undefined,
               complianceRuleName,
               configRuleName: this.configRule ? `${props.name}-rotation` : undefined,
+              coverageRuleName: coverageComplianceName,
+              coverageConfigRuleNames: coverage ? COVERAGE_RULES.map((r) => coverageRuleName(props.name, r)) : undefined,
               logGroup: props.cloudTrailLogGroup,
               alarmArn: alarm?.arn,
             }),
@@ -315,6 +392,33 @@ export class KeyAudit extends Construct {
       named(new TerraformOutput(this, "dashboard-name", { value: dashboard.dashboardName, description: "The data key's CloudWatch dashboard." }), `${outputPrefix}dashboard_name`);
     }
   }
+}
+
+/**
+ * The EventBridge rules this audit creates are named `<name>-alerts`, `<name>-rotation-compliance`
+ * and `<name>-coverage-compliance`: EventBridge takes rule names of at most 64 characters
+ * (EventBridge API reference, PutRule `Name`), so a longer name fails at apply, not here.
+ */
+function validateEventRuleNames(props: KeyAuditProps): void {
+  const rules = [
+    props.alerts && `${props.name}-alerts`,
+    props.configRule && (props.alerts || props.dashboard) && `${props.name}-rotation-compliance`,
+    props.coverage && (props.alerts || props.dashboard) && `${props.name}-coverage-compliance`,
+  ].filter((n): n is string => typeof n === "string");
+  const long = rules.find((n) => n.length > 64);
+  if (long !== undefined) {
+    invalid("audit name", props.name, `It makes the EventBridge rule name ${JSON.stringify(long)} of ${long.length} characters; EventBridge allows at most 64: at most ${props.name.length - (long.length - 64)} characters here.`);
+  }
+}
+
+/** `coverage` as options, or undefined when it is off. */
+function validateCoverage(coverage: KeyAuditProps["coverage"]): CoverageProps | undefined {
+  if (coverage === undefined || coverage === false) return undefined;
+  if (coverage === true) return {};
+  if (typeof coverage !== "object" || coverage === null || Array.isArray(coverage)) {
+    invalid("audit.coverage", coverage, 'true, or { "exemptions": [ { "type", "name", "reason" }, ... ] }.');
+  }
+  return coverage;
 }
 
 /** The checks of the dashboard, log group and alarm props. */

@@ -1,4 +1,4 @@
-# Sourced by plan.sh and drift.sh, not run: the steps they share.
+# Sourced by plan.sh and drift.sh, not run: the steps they share (plan.sh uses parse_args only).
 #
 #   parse_args <usage> "$@"          exactly two non-empty arguments, else the usage and exit 2;
 #                                    sets env_name and out (the second, made and absolute)

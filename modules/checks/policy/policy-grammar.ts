@@ -1,5 +1,6 @@
 import { notAllowed } from "../../common/errors";
 import { closestOperator, parseOperator, valueProblem } from "../../access/conditions";
+import { variableBeforeResourcePart } from "../../access/evaluate";
 import { asList, PolicyStatement } from "../../key-policy/document";
 import { Finding, Rule } from "../finding";
 import { PolicySubject } from "./subject";
@@ -13,6 +14,12 @@ const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
  * Principal/NotPrincipal, Action/NotAction and Resource/NotResource, AWS and service principals
  * in their ARN and name forms, condition operators of the IAM reference with values of their
  * type. Anything else is refused at synth with its path, never skipped by the evaluator.
+ *
+ * What AWS does not support is refused too rather than given a guessed reading: NotPrincipal with
+ * `"Effect": "Allow"` (IAM reference, NotPrincipal), a policy variable before an ARN's resource part
+ * (IAM guide, "Where you can use policy variables"), an ARN operator's value that is no ARN of six
+ * parts (IAM reference, ARN condition operators: "each of the six colon-delimited components … is
+ * checked separately").
  */
 export const policyGrammar: Rule<PolicySubject> = {
   id: "policy-grammar",
@@ -42,6 +49,26 @@ function checkStatement(statement: PolicyStatement, path: string, report: (path:
   ] as const) {
     const count = [a, b].filter((f) => statement[f] !== undefined).length;
     if (count !== 1) report(path, count === 0 ? `no ${a} or ${b}` : `both ${a} and ${b}`, `${what} with exactly one of ${a} and ${b}.`);
+  }
+  // IAM reference, NotPrincipal: "Using it with "Effect":"Allow" is not supported."
+  if (statement.NotPrincipal !== undefined && statement.Effect === "Allow") {
+    report(
+      `${path}.NotPrincipal`,
+      statement.NotPrincipal,
+      'NotPrincipal is for "Effect": "Deny" only; AWS does not support it with "Allow". Name the principals to allow in Principal, or deny everyone else with a Deny (NotPrincipal, or aws:PrincipalArn in a condition).',
+    );
+  }
+  for (const field of ["Resource", "NotResource"] as const) {
+    for (const value of asList(statement[field])) {
+      // IAM guide, "Where you can use policy variables": only in the resource part of an ARN.
+      if (typeof value === "string" && variableBeforeResourcePart(value)) {
+        report(
+          `${path}.${field}`,
+          value,
+          "AWS substitutes a policy variable only in the resource part of an ARN, after its fifth colon; write the partition, service, region and account as text or wildcards.",
+        );
+      }
+    }
   }
   for (const field of ["Principal", "NotPrincipal"] as const) {
     const element = statement[field];
