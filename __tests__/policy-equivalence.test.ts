@@ -238,6 +238,9 @@ test("a policy read from elsewhere: one Statement object is a list of one; text 
   expect(policiesEquivalent(one, { Version: "2012-10-17", Statement: [SEED_POLICY.Statement[0]] })).toBe(true);
   expect(() => readPolicy("[]")).toThrow("the policy is not a JSON object");
   expect(() => readPolicy('{"Version":"2012-10-17"}')).toThrow("the policy has no Statement");
+  // A statement that is no object is refused at the door: the grammar and the comparison read objects.
+  expect(() => readPolicy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow"},null]}')).toThrow("the policy's Statement[1] is not a JSON object");
+  expect(() => readPolicy('{"Version":"2012-10-17","Statement":"x"}')).toThrow("the policy's Statement[0] is not a JSON object");
 });
 
 test("a live policy naming a deleted role (KMS shows its unique id) is reviewed, not refused: no matrix row, the statement diff names it", () => {

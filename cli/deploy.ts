@@ -11,7 +11,8 @@
  *    error: nothing it shows in bold (the key destroyed or replaced, disabled, the lockout check
  *    bypassed, the alias renamed or moved, an environment removed or moved), no error finding;
  * 4. `verify --preflight` passes (the caller's account, the principals, the alias, the state
- *    bucket, the lock table, the lockout check for the caller);
+ *    bucket, the lock table, the lockout check for the caller, and its kms:PutKeyPolicy under an
+ *    existing key's live policy);
  *
  * then `terraform apply <plans>/<name>.tfplan` and `verify`. The result goes to
  * `<out>/<name>.md`, to the run's summary ($GITHUB_STEP_SUMMARY) and, with `--post`, as a comment

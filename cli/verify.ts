@@ -35,7 +35,8 @@ export const USAGE = `usage: npm run verify -- --env <name> [options]
   --key-id <id>           the key the alias must target (default: existingKeyId, else the state's key_id output)
   --timeout <seconds>     the whole run's deadline (default 120); a call still under way then is "could not check"
   --endpoint-url <url>    an http(s) endpoint instead of AWS's (an emulator)
-  --preflight             the checks before a deploy instead (caller, principals, alias, state bucket, lock table, lockout)
+  --preflight             the checks before a deploy instead (caller, principals, alias, an existing key's live policy,
+                          state bucket, lock table, lockout)
   --discover              every bucket, table, secret and function of the account and region, and the key each uses;
                           prints a resources block for environments.json that adopts what is not on the key
   --objects <n>           with --discover: the first n objects (1 to 1000) of each adopted bucket, and each adopted

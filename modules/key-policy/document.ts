@@ -43,15 +43,19 @@ export interface PolicyDocument {
  * A policy written elsewhere (GetKeyPolicy, a plan's state, the live key) as this model holds it.
  * IAM's grammar lets `Statement` be one statement object rather than a list, and `Version` be
  * 2008-10-17; both are read as written, the single statement as a list of one. Throws on text that
- * is no policy (no JSON object, no Statement), saying so.
+ * is no policy (no JSON object, no Statement, a statement that is no object), saying so.
  */
 export function readPolicy(text: string): PolicyDocument {
   const value = JSON.parse(text) as unknown;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("the policy is not a JSON object");
   const document = value as Record<string, unknown>;
   const statements = document.Statement;
-  if (statements === undefined || statements === null || typeof statements !== "object") throw new Error("the policy has no Statement");
-  return { ...document, Statement: Array.isArray(statements) ? statements : [statements] } as PolicyDocument;
+  if (statements === undefined || statements === null) throw new Error("the policy has no Statement");
+  const list: unknown[] = Array.isArray(statements) ? statements : [statements];
+  list.forEach((s, i) => {
+    if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error(`the policy's Statement[${i}] is not a JSON object`);
+  });
+  return { ...document, Statement: list } as PolicyDocument;
 }
 
 /** A condition's value(s) as IAM reads them: always a list, numbers and Booleans as their text. */
