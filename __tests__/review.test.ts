@@ -208,7 +208,7 @@ describe("a live policy the grammar refuses", () => {
   const ROLE = `arn:aws:iam::${SHIPPED.accountId}:role/MavikLambdaRole`;
   const withConsoleEdit = (statement: object) => ({ ...SEED_POLICY, Statement: [...SEED_POLICY.Statement, statement] });
   /** A plan of the shipped environment that puts the synthesized (seed) policy on a key whose policy is `live`. */
-  const planOf = (live: object, importing = false) =>
+  const planOf = (live: object, importing = false, planned: object = SEED_POLICY) =>
     planFile({
       format_version: "1.2",
       planned_values: { outputs: { stack_identity: { value: stackIdentity(SHIPPED) } } },
@@ -219,7 +219,7 @@ describe("a live policy the grammar refuses", () => {
           change: {
             actions: ["update"],
             before: { arn: KEY_ARN, policy: JSON.stringify(live), is_enabled: true, enable_key_rotation: true },
-            after: { policy: JSON.stringify(SEED_POLICY), is_enabled: true, enable_key_rotation: true },
+            after: { policy: JSON.stringify(planned), is_enabled: true, enable_key_rotation: true },
             ...(importing ? { importing: { id: "cb424700-0dd0-4dcb-a77d-13af16579270" } } : {}),
           },
         },
@@ -261,6 +261,19 @@ describe("a live policy the grammar refuses", () => {
     const result = review(["--plan", `prod=${planOf(withConsoleEdit(statement), true)}`, "--json"]);
     const [json] = JSON.parse(result.stdout);
     expect([result.code, json.key.importing, json.key.accessUnknown]).toEqual([1, true, expect.stringMatching(/^could not evaluate the live policy: live policy\.Statement\[5\]\.NotPrincipal: /)]);
+  });
+
+  test("a planned policy the grammar refuses (the plan of a hand-edited stack): the same, labelled as the planned policy", () => {
+    const planned = withConsoleEdit({ Sid: "Edited", Effect: "Allow", Principal: { AWS: ROLE }, Action: "kms:Decrypt", Resource: "*", Condition: { IpAddres: { "aws:SourceIp": "203.0.113.0/24" } } });
+    const result = review(["--plan", `prod=${planOf(SEED_POLICY, false, planned)}`, "--json"]);
+    const [json] = JSON.parse(result.stdout);
+    const message = 'planned policy.Statement[5].Condition: "IpAddres" is not allowed. It is no condition operator of the IAM reference; did you mean "IpAddress"?';
+    expect([result.code, json.key.accessUnknown, json.findings.filter((f: { path: string }) => f.path.startsWith("planned policy")).map((f: { message: string }) => f.message)]).toEqual([
+      1,
+      `could not evaluate the planned policy: ${message}`,
+      [message],
+    ]);
+    expect(result.report("prod")).toContain(`\n- **error** \`policy-grammar\` (the planned policy): ${message}\n`);
   });
 
   test("a live policy the grammar accepts is evaluated, and a deleted role's unique id that KMS shows in it is no grammar error", () => {
