@@ -101,10 +101,14 @@ export function grammarErrors(policy: PolicyDocument, side: PolicySide, accountI
       return out as unknown as PolicyStatement;
     }),
   };
-  return policyGrammar
-    .check({ policy: checked, accountId })
-    .filter((f) => f.severity === "error")
-    .map((f) => ({ ...f, path: f.path.replace(/^policy\b/, side), message: f.message.replace(/^policy\b/, side) }));
+  let findings: Finding[];
+  try {
+    findings = policyGrammar.check({ policy: checked, accountId });
+  } catch (e) {
+    // A shape the rule does not expect (it reads what synth builds): refused, never a trace.
+    return [{ rule: policyGrammar.id, severity: "error", path: side, message: `${side}: it could not be read as a key policy (${(e as Error).message}).` }];
+  }
+  return findings.filter((f) => f.severity === "error").map((f) => ({ ...f, path: f.path.replace(/^policy\b/, side), message: f.message.replace(/^policy\b/, side) }));
 }
 
 /** What the plan does to the data key and its alias. */
