@@ -389,6 +389,12 @@ describe("permission policies, for every environment of every fixture", () => {
     expect(rolePolicy(prod, "audit").Statement.map((st) => st.Sid)).not.toContain("TerraformStateDigest");
   });
 
+  test("--policy names one environment: a list is refused, never read as its first name", () => {
+    let stderr = "";
+    const code = runBootstrap(["--policy", "sandbox,prod:audit"], { stdout: () => undefined, stderr: (t) => (stderr += t) }, FIXTURE);
+    expect([code, stderr]).toEqual([2, 'error: --policy: "sandbox,prod:audit" is not allowed. Expected <environment>:<plan|deploy|audit>, one environment.\n']);
+  });
+
   test("npm run bootstrap -- --policy <env>:<kind> prints the policy for a role of your own", () => {
     let stdout = "";
     const code = runBootstrap(["--policy", "sandbox:audit"], { stdout: (t) => (stdout += t), stderr: () => undefined }, FIXTURE);

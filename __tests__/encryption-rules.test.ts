@@ -269,7 +269,7 @@ describe("resources of a second copy of cdktf and the provider (another node_mod
     expect(other.cdktf.TerraformResource).not.toBe(TerraformResource);
     expect(other.S3Bucket).not.toBe(S3Bucket);
     expect(bucket instanceof TerraformResource).toBe(false);
-    expect(require.resolve("cdktf", { paths: [copy.dir] })).toContain(copy.dir);
+    expect(copy.resolve("cdktf")).toContain(copy.dir);
   });
 
   test("unencrypted resources of that copy fail synth, each named", () => {

@@ -112,6 +112,12 @@ describe("npm run deploy: what it refuses before Terraform", () => {
 
   test.each<[string, string[], NodeJS.ProcessEnv, string]>([
     ["no environment", [], {}, "error: --env: missing. Which environment? npm run deploy -- --env <name>\n"],
+    [
+      "a list of environments (deploy applies one saved plan a run)",
+      ["--env", "prod,staging"],
+      {},
+      'error: --env: "prod,staging" is not allowed. deploy applies one environment\'s saved plan a run: name one, and run deploy once for each (the deploy workflow runs a job per environment).\n',
+    ],
     ["--require-approval outside GitHub Actions", ["--env", "prod", "--require-approval"], {}, "error: GITHUB_TOKEN is not set. The workflow passes it: env: GITHUB_TOKEN: ${{ github.token }}.\n"],
   ])("bad input: %s, exit 2", async (_name, args, env, message) => {
     const { out, io: commandIo } = io();

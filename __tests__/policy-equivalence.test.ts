@@ -70,6 +70,11 @@ const USE = 2; // "Allow use of the key"
 /** The seed with its use statement unnamed (matched by its content alone). */
 const UNNAMED: PolicyDocument = { ...copy(SEED_POLICY), Statement: [copy(SEED_POLICY).Statement[0], (({ Sid: _sid, ...rest }) => rest)(copy(SEED_POLICY).Statement[USE]) as PolicyStatement] };
 const GRANTS = 3; // "Allow attachment of persistent resources"
+const ADMINS = 1; // "Allow access for Key Administrators"
+const NOT_ROLE = corpus("Deny except a role, its session and the account");
+const PATHED = corpus("a role with a path");
+/** A user's or role's ARN with its name (after the last slash) rewritten. */
+const renamed = (arn: string, name: (n: string) => string) => arn.replace(/\/([^/]+)$/, (_m, n: string) => `/${name(n)}`);
 
 /** Rewrites IAM reads as the same policy. */
 const SAME: [string, PolicyDocument, PolicyDocument][] = [
@@ -91,6 +96,13 @@ const SAME: [string, PolicyDocument, PolicyDocument][] = [
   ["an empty Condition", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Condition = {}))],
   ["an unnamed statement with its keys in another order", UNNAMED, { ...copy(UNNAMED), Statement: [UNNAMED.Statement[0], reversed(UNNAMED.Statement[1])] }],
   ["an unnamed statement repeated", UNNAMED, { ...copy(UNNAMED), Statement: [...copy(UNNAMED).Statement, copy(UNNAMED).Statement[1]] }],
+  // IAM role names "aren't distinguished by case" (IAM quotas, "IAM name requirements"); a role
+  // named in a policy is saved as its unique id, so GetKeyPolicy gives it back as the role's ARN.
+  ["a role's name in another case", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Principal.AWS = s.Principal.AWS.map((a: string) => renamed(a, (n) => n.toLowerCase()))))],
+  ["a role's name in another case, its path kept", PATHED, edit(PATHED, 1, (s) => (s.Principal.AWS = renamed(s.Principal.AWS, (n) => n.toUpperCase())))],
+  // iam-simulate spares every principal of an account the NotPrincipal lists, whatever the user's case.
+  ["a NotPrincipal's user in another case", DENY_EXCEPT_ADMIN, edit(DENY_EXCEPT_ADMIN, 2, (s) => (s.NotPrincipal.AWS[0] = renamed(s.NotPrincipal.AWS[0], (n) => n.toUpperCase())))],
+  ["a NotPrincipal's role in another case", NOT_ROLE, edit(NOT_ROLE, 2, (s) => (s.NotPrincipal.AWS[0] = renamed(s.NotPrincipal.AWS[0], (n) => n.toUpperCase())))],
 ];
 
 /** Changes that must be told apart. */
@@ -128,6 +140,9 @@ const CHANGED: [string, PolicyDocument, PolicyDocument][] = [
     { ...copy(SEED_POLICY), Statement: [...copy(SEED_POLICY).Statement, { Sid: "Allow use of the key", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/intern` }, Action: "kms:Decrypt", Resource: "*" } as PolicyStatement] },
   ],
   ["the Version 2008-10-17", SEED_POLICY, { ...copy(SEED_POLICY), Version: "2008-10-17" as "2012-10-17" }],
+  // Only the name is read without case: a path is compared as written (see docs/policy-evaluation.md).
+  ["a role's path in another case", PATHED, edit(PATHED, 1, (s) => (s.Principal.AWS = s.Principal.AWS.replace("service-role", "Service-Role")))],
+  ["a role's name changed", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Principal.AWS[1] = renamed(s.Principal.AWS[1], (n) => `${n}2`)))],
 ];
 
 // The three comparisons: verify's drift (policyDrift), the review's statement diff and preflight's
@@ -154,12 +169,14 @@ test("every change the oracle tells apart is among those told apart (and the lis
   // The NotPrincipal change is real (AWS exempts a listed user only with its account listed too), but
   // iam-simulate exempts every principal of a listed account: the documented exception
   // notprincipal-every-identity (docs/policy-evaluation.md). The access diff shows it (below).
+  // A role's path is not in its sessions' ARNs: no request tells the two paths apart.
   expect(CHANGED.map(([name]) => name).filter((n) => !decisive.includes(n))).toEqual([
     "a NotPrincipal's exempted user changed",
     "a NotResource's key changed to another",
     "a field the grammar does not name",
     "a Sid renamed",
     "the Version 2008-10-17",
+    "a role's path in another case",
   ]);
 });
 
@@ -184,6 +201,23 @@ test("over the corpus: a policy and its every single-statement deletion are told
   expect(missed).toEqual([]);
 });
 
+/**
+ * A user's name in another case is the same user for IAM ("Names are not distinguished by case",
+ * CreateUser) and for the evaluator, so all three comparisons read it alike. iam-simulate compares
+ * user ARNs as text: the documented exception user-name-case (docs/policy-evaluation.md), the
+ * only cells it tells apart. (In a NotPrincipal beside its account it decides nothing for
+ * iam-simulate, which spares the whole account: that rewrite is among the same policies above.)
+ */
+test.each<[string, PolicyDocument, PolicyDocument, string]>([["an administrator's name in another case", SEED_POLICY, edit(SEED_POLICY, ADMINS, (s) => (s.Principal.AWS[0] = renamed(s.Principal.AWS[0], (n) => n.toUpperCase()))), "MAVIK-DEVELOPER"]])("the same policy, but iam-simulate reads user names with case (user-name-case): %s", (_name, a, b, user) => {
+  expect(policiesEquivalent(a, b)).toBe(true);
+  expect(policyDrift(a, b)).toEqual([]);
+  expect(statementDiff(a, b)).toEqual([]);
+  expect(accessDiff(a, b, KEY)).toEqual([]);
+  const differences = askOracle(a, b);
+  expect(differences.length).toBeGreaterThan(0);
+  expect(differences.filter((d) => !d.toLowerCase().startsWith(`arn:aws:iam::${ACCOUNT}:user/${user.toLowerCase()} `))).toEqual([]);
+});
+
 test("a NotPrincipal or NotResource statement is compared, not dropped", () => {
   expect(policyDrift(DENY_EXCEPT_ADMIN, CHANGED.find(([n]) => n.startsWith("a NotPrincipal"))![2])).toEqual(['statement "OnlyAdmin" differs in NotPrincipal']);
   expect(policyDrift(NOT_RESOURCE, CHANGED.find(([n]) => n === "a NotResource's key changed to this one")![2])).toEqual(['statement "NotOther" differs in NotResource']);
@@ -204,6 +238,9 @@ test("a policy read from elsewhere: one Statement object is a list of one; text 
   expect(policiesEquivalent(one, { Version: "2012-10-17", Statement: [SEED_POLICY.Statement[0]] })).toBe(true);
   expect(() => readPolicy("[]")).toThrow("the policy is not a JSON object");
   expect(() => readPolicy('{"Version":"2012-10-17"}')).toThrow("the policy has no Statement");
+  // A statement that is no object is refused at the door: the grammar and the comparison read objects.
+  expect(() => readPolicy('{"Version":"2012-10-17","Statement":[{"Effect":"Allow"},null]}')).toThrow("the policy's Statement[1] is not a JSON object");
+  expect(() => readPolicy('{"Version":"2012-10-17","Statement":"x"}')).toThrow("the policy's Statement[0] is not a JSON object");
 });
 
 test("a live policy naming a deleted role (KMS shows its unique id) is reviewed, not refused: no matrix row, the statement diff names it", () => {
@@ -289,9 +326,9 @@ describe("preflight and verify on the wire read the live policy as IAM does", ()
   // Preflight's diff is statementDiff, checked on every pair above; on the wire (40 ms of synth a
   // run), a few of each kind.
   const fromSeed = (list: typeof SAME, names: string[]) => list.filter(([name, a]) => a === SEED_POLICY && names.includes(name)).map(([name, , b]) => [name, b] as const);
-  const sameLive = fromSeed(SAME, ["the seed: every key, list and statement in another order, other whitespace", "the account root as a bare account id", "a condition key in another case", "an empty Condition"]);
+  const sameLive = fromSeed(SAME, ["the seed: every key, list and statement in another order, other whitespace", "the account root as a bare account id", "a condition key in another case", "an empty Condition", "a role's name in another case"]);
   const changedLive = fromSeed(CHANGED, ["a condition value changed", "a second statement under the same Sid", "a field the grammar does not name", "the Version 2008-10-17"]);
-  test("the wire cases are there", () => expect([sameLive.length, changedLive.length]).toEqual([4, 4]));
+  test("the wire cases are there", () => expect([sameLive.length, changedLive.length]).toEqual([5, 4]));
   test.each(sameLive)("the same policy, live: %s", async (_name, live) => {
     const { preflight, verify } = await against(BASE, JSON.stringify(live, null, 2));
     expect([preflight.reason, verify.reason]).toEqual(["the deploy leaves the live policy as it is", "the live policy is the synthesized one (by meaning)"]);

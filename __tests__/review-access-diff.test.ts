@@ -25,7 +25,7 @@ function reviewOf(before: PolicyDocument, after: PolicyDocument): { md: string; 
     accountId: ACCOUNT,
     region: REGION,
     alias: "alias/mavik-data-kms-key",
-    key: { actions: ["update"], importing: false, policyBefore: before, policyAfter: after, policyUnknown: false, statements: statementDiff(before, after), access: accessDiff(before, after, KEY), flags: [] },
+    key: { actions: ["update"], importing: false, policyBefore: before, policyAfter: after, policyUnknown: false, statements: statementDiff(before, after), access: accessDiff(before, after, KEY), refused: [], flags: [] },
     moves: [],
     findings: [],
     bound: [],

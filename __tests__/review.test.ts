@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { runReview, USAGE } from "../cli/review";
 import { boundResources, summarizeSynthesized } from "../cli/review/report";
-import { EnvironmentConfig } from "../app";
+import { EnvironmentConfig, stackIdentity } from "../app";
 import { runScript } from "./support/processes";
 import { REPO, SEED_POLICY, SHIPPED_CONFIG, synthApp } from "./support/synth";
 import { aliasStateResource, keyStateResource, offlineCopy, StateResource, stateFile, terraformAvailable, TerraformSandbox } from "./support/terraform";
@@ -194,6 +194,94 @@ describe("input the review refuses: a clear message and exit code 2", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-review-"));
     const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "run.js"), "review", "--env", "qa", "--out", out], { cwd: REPO, encoding: "utf8" });
     expect([run.status, run.stderr]).toEqual([2, 'error: --env: "qa" is not allowed. Known environments: prod.\n']);
+  });
+});
+
+/**
+ * The live key policy, as the plan's prior state holds it (the `before` of an update, or the key
+ * an import adopts), is read with the policy grammar: AWS keeps what the console or another tool
+ * wrote, and the evaluator answers only for what the grammar accepts. A refused live policy is a
+ * bold error finding labelled as the live policy's, and its access diff is not evaluated.
+ */
+describe("a live policy the grammar refuses", () => {
+  const KEY_ARN = `arn:aws:kms:us-east-1:${SHIPPED.accountId}:key/cb424700-0dd0-4dcb-a77d-13af16579270`;
+  const ROLE = `arn:aws:iam::${SHIPPED.accountId}:role/MavikLambdaRole`;
+  const withConsoleEdit = (statement: object) => ({ ...SEED_POLICY, Statement: [...SEED_POLICY.Statement, statement] });
+  /** A plan of the shipped environment that puts the synthesized (seed) policy on a key whose policy is `live`. */
+  const planOf = (live: object, importing = false, planned: object = SEED_POLICY) =>
+    planFile({
+      format_version: "1.2",
+      planned_values: { outputs: { stack_identity: { value: stackIdentity(SHIPPED) } } },
+      resource_changes: [
+        {
+          address: "aws_kms_key.mavik_data_key",
+          type: "aws_kms_key",
+          change: {
+            actions: ["update"],
+            before: { arn: KEY_ARN, policy: JSON.stringify(live), is_enabled: true, enable_key_rotation: true },
+            after: { policy: JSON.stringify(planned), is_enabled: true, enable_key_rotation: true },
+            ...(importing ? { importing: { id: "cb424700-0dd0-4dcb-a77d-13af16579270" } } : {}),
+          },
+        },
+      ],
+    });
+
+  test.each<[string, object, string]>([
+    [
+      "NotPrincipal with Allow",
+      { Sid: "Console: all but the intern", Effect: "Allow", NotPrincipal: { AWS: `arn:aws:iam::${SHIPPED.accountId}:user/intern` }, Action: "kms:Decrypt", Resource: "*" },
+      `live policy.Statement[5].NotPrincipal: {"AWS":"arn:aws:iam::${SHIPPED.accountId}:user/intern"} is not allowed. NotPrincipal is for "Effect": "Deny" only; AWS does not support it with "Allow". Name the principals to allow in Principal, or deny everyone else with a Deny (NotPrincipal, or aws:PrincipalArn in a condition).`,
+    ],
+    [
+      "an unknown condition operator (the evaluator would throw)",
+      { Sid: "Console: through S3", Effect: "Allow", Principal: { AWS: ROLE }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEqualz: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+      'live policy.Statement[5].Condition: "StringEqualz" is not allowed. It is no condition operator of the IAM reference; did you mean "StringEquals"?',
+    ],
+    [
+      "a variable before an ARN's fifth colon",
+      { Sid: "Console: any account's key", Effect: "Allow", Principal: { AWS: ROLE }, Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*" },
+      'live policy.Statement[5].Resource: "arn:aws:kms:us-east-1:${aws:PrincipalAccount}:key/*" is not allowed. AWS substitutes a policy variable only in the resource part of an ARN, after its fifth colon; write the partition, service, region and account as text or wildcards.',
+    ],
+  ])("%s: a bold error on the live policy, the access diff not evaluated, exit 1", (_name, statement, message) => {
+    const result = review(["--plan", `prod=${planOf(withConsoleEdit(statement))}`, "--json"]);
+    expect(result.code).toBe(1);
+    const [json] = JSON.parse(result.stdout);
+    expect(json.findings.filter((f: { path: string }) => f.path.startsWith("live policy"))).toEqual([{ rule: "policy-grammar", severity: "error", path: message.slice(0, message.indexOf(":")), message }]);
+    expect([json.key.access, json.key.accessUnknown]).toEqual([[], `could not evaluate the live policy: ${message}`]);
+    const md = result.report("prod");
+    expect(md).toContain(`\n- **error** \`policy-grammar\` (the live policy, before this change): ${message}\n`);
+    expect(md).toContain(`### Who can use the key: what changes\n\n**could not evaluate the live policy**: ${message}\n`);
+    // What changes statement by statement is still shown: it compares, it does not evaluate.
+    expect(md).toContain(`- **removed** “${(statement as { Sid: string }).Sid}”\n`);
+    expect(result.stderr).toContain(`error: prod: ${message}\n`);
+  });
+
+  test("a console-edited key adopted by import: the same", () => {
+    const statement = { Sid: "Console: all but the intern", Effect: "Allow", NotPrincipal: { AWS: `arn:aws:iam::${SHIPPED.accountId}:user/intern` }, Action: "kms:Decrypt", Resource: "*" };
+    const result = review(["--plan", `prod=${planOf(withConsoleEdit(statement), true)}`, "--json"]);
+    const [json] = JSON.parse(result.stdout);
+    expect([result.code, json.key.importing, json.key.accessUnknown]).toEqual([1, true, expect.stringMatching(/^could not evaluate the live policy: live policy\.Statement\[5\]\.NotPrincipal: /)]);
+  });
+
+  test("a planned policy the grammar refuses (the plan of a hand-edited stack): the same, labelled as the planned policy", () => {
+    const planned = withConsoleEdit({ Sid: "Edited", Effect: "Allow", Principal: { AWS: ROLE }, Action: "kms:Decrypt", Resource: "*", Condition: { IpAddres: { "aws:SourceIp": "203.0.113.0/24" } } });
+    const result = review(["--plan", `prod=${planOf(SEED_POLICY, false, planned)}`, "--json"]);
+    const [json] = JSON.parse(result.stdout);
+    const message = 'planned policy.Statement[5].Condition: "IpAddres" is not allowed. It is no condition operator of the IAM reference; did you mean "IpAddress"?';
+    expect([result.code, json.key.accessUnknown, json.findings.filter((f: { path: string }) => f.path.startsWith("planned policy")).map((f: { message: string }) => f.message)]).toEqual([
+      1,
+      `could not evaluate the planned policy: ${message}`,
+      [message],
+    ]);
+    expect(result.report("prod")).toContain(`\n- **error** \`policy-grammar\` (the planned policy): ${message}\n`);
+  });
+
+  test("a live policy the grammar accepts is evaluated, and a deleted role's unique id that KMS shows in it is no grammar error", () => {
+    const live = withConsoleEdit({ Sid: "Console: a deleted role", Effect: "Allow", Principal: { AWS: ["AROAEXAMPLEID1234567", `arn:aws:iam::${SHIPPED.accountId}:user/intern`] }, Action: "kms:Decrypt", Resource: "*" });
+    const result = review(["--plan", `prod=${planOf(live)}`, "--json"]);
+    const [json] = JSON.parse(result.stdout);
+    expect([result.code, json.key.accessUnknown, json.findings.filter((f: { path: string }) => f.path.startsWith("live policy"))]).toEqual([0, undefined, []]);
+    expect(json.key.access.map((c: { principal: string; column: string }) => `${c.principal} ${c.column}`)).toEqual([`arn:aws:iam::${SHIPPED.accountId}:user/intern encrypt / decrypt`]);
   });
 });
 

@@ -394,10 +394,12 @@ describe("--preflight", () => {
       ["principal", `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole`, "pass"],
       ["alias", "alias/mavik-data-kms-key", "pass"],
       ["existing-key-policy", KEY_ID, "pass"],
+      ["existing-key-put-policy", `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`, "pass"],
       ["state-bucket", "s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate", "pass"],
       ["lock-table", "mavik-terraform-locks", "pass"],
       ["lockout", `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`, "pass"],
     ]);
+    expect(results.find((r) => r.check === "existing-key-put-policy")!.reason).toBe(`may call kms:PutKeyPolicy under the live policy of ${KEY_ID}`);
     expect(code).toBe(0);
   });
 
@@ -430,6 +432,58 @@ describe("--preflight", () => {
       status: "pass",
       reason: `the deploy changes 1 statement(s) of the live policy: removed “Console edit”: Allow; Principal AWS: arn:aws:iam::${ACCOUNT}:user/intern; Action: kms:Decrypt`,
     });
+  });
+
+  // The deploy's PutKeyPolicy on the existing key is authorized by its live policy, which the
+  // console or another tool may have written: read with the grammar, evaluated only if it passes.
+  const withConsoleEdit = (statement: object) => JSON.stringify({ ...SEED_POLICY, Statement: [...SEED_POLICY.Statement, statement] });
+  const UNKNOWN_OPERATOR = { Sid: "Console: through S3", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole` }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEqualz: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } };
+  const REFUSED = 'live policy.Statement[5].Condition: "StringEqualz" is not allowed. It is no condition operator of the IAM reference; did you mean "StringEquals"?';
+
+  test.each<[string, object, string]>([
+    ["an unknown operator (the evaluator would throw)", UNKNOWN_OPERATOR, REFUSED],
+    [
+      "NotPrincipal with Allow",
+      { Sid: "Console: all but the intern", Effect: "Allow", NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:user/intern` }, Action: "kms:PutKeyPolicy", Resource: "*" },
+      `live policy.Statement[5].NotPrincipal: {"AWS":"arn:aws:iam::${ACCOUNT}:user/intern"} is not allowed. NotPrincipal is for "Effect": "Deny" only; AWS does not support it with "Allow". Name the principals to allow in Principal, or deny everyone else with a Deny (NotPrincipal, or aws:PrincipalArn in a condition).`,
+    ],
+  ])("a live policy the grammar refuses (%s) is not evaluated: could not check, exit 2, never a pass or a trace", async (_name, statement, message) => {
+    wire.world.keys[0].policy = withConsoleEdit(statement);
+    const { row, code } = await preflight();
+    expect(row("existing-key-put-policy")).toEqual({ check: "existing-key-put-policy", target: `arn:aws:iam::${ACCOUNT}:user/mavik-deployer`, status: "could-not-check", reason: `could not evaluate the live policy: ${message}` });
+    // What the deploy changes is a comparison, shown with what the grammar refuses.
+    expect(row("existing-key-policy")!.reason).toMatch(new RegExp(`^the deploy changes 1 statement\\(s\\) of the live policy: removed “${(statement as { Sid: string }).Sid}”: .*; the live policy is outside the grammar a key policy may use: ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
+    expect(code).toBe(2);
+  });
+
+  test("verify's drift row names what the grammar refuses in the live policy", async () => {
+    wire.world.keys[0].policy = withConsoleEdit(UNKNOWN_OPERATOR);
+    const { row } = await verify();
+    expect(row("policy")).toMatchObject({ status: "fail", reason: `drift: statement "Console: through S3" is not in the synthesized policy; the live policy is outside the grammar a key policy may use: ${REFUSED}` });
+  });
+
+  test("the live policy does not let the caller change it: fail, though the new policy would (the lockout row)", async () => {
+    wire.world.caller = { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ci-deployer/run-42`, userId: "AROAEXAMPLE:run-42" };
+    wire.world.keys[0].policy = JSON.stringify({ ...SEED_POLICY, Statement: SEED_POLICY.Statement.slice(1) });
+    const { row, code } = await preflight();
+    expect(row("existing-key-put-policy")).toMatchObject({
+      status: "fail",
+      reason: `could not call kms:PutKeyPolicy under the live policy of ${KEY_ID} (no statement allows it): the deploy's update of the key policy would be refused (AccessDeniedException). Allow it in the live policy first: the root statement, or kms:PutKeyPolicy for the caller`,
+    });
+    expect(row("lockout")).toMatchObject({ status: "pass" });
+    expect(code).toBe(1);
+  });
+
+  test("a caller the evaluator cannot place (a federated user's session): could not check, never a trace", async () => {
+    const federated = `arn:aws:sts::${ACCOUNT}:federated-user/bob`;
+    wire.world.caller = { arn: federated, userId: `${ACCOUNT}:bob` };
+    const { row, code } = await preflight();
+    const reason = `the caller could not be evaluated (not a principal that can call KMS: ${JSON.stringify(federated)})`;
+    expect([row("existing-key-put-policy"), row("lockout")]).toEqual([
+      { check: "existing-key-put-policy", target: federated, status: "could-not-check", reason },
+      { check: "lockout", target: federated, status: "could-not-check", reason },
+    ]);
+    expect(code).toBe(2);
   });
 
   test("could not check: access denied on iam:GetRole; a principal of another account", async () => {
@@ -499,6 +553,7 @@ describe("--preflight", () => {
       notChecked("principal", `arn:aws:iam::${ACCOUNT}:role/MavikLambdaRole`),
       notChecked("alias", "alias/mavik-data-kms-key"),
       notChecked("existing-key-policy", KEY_ID),
+      notChecked("existing-key-put-policy", "arn:aws:iam::210987654321:user/someone"),
       notChecked("state-bucket", "s3://mavik-terraform-state/mavik-data-key/ssot/terraform.tfstate"),
       notChecked("lock-table", "mavik-terraform-locks"),
       notChecked("lockout", "arn:aws:iam::210987654321:user/someone"),
@@ -512,7 +567,7 @@ describe("--preflight", () => {
     const { results, code } = await preflight();
     expect(results[0]).toEqual({ check: "caller", target: "sts:GetCallerIdentity", status: "could-not-check", reason: "access denied: The security token included in the request is invalid." });
     expect(results.slice(1).map((r) => [r.check, r.status, r.reason])).toEqual(
-      ["principal", "principal", "principal", "principal", "alias", "existing-key-policy", "state-bucket", "lockout"].map((check) => [
+      ["principal", "principal", "principal", "principal", "alias", "existing-key-policy", "existing-key-put-policy", "state-bucket", "lockout"].map((check) => [
         check,
         "could-not-check",
         "not checked: which account the credentials are for is unknown (sts:GetCallerIdentity failed)",
@@ -532,6 +587,8 @@ describe("--preflight", () => {
   ])("an %s environment (%s): IAM and STS calls go to the partition's endpoints", async (partition, region, iamHost, iamRegion, stsHost) => {
     const env: EnvironmentConfig = { ...ENV, region, state: { ...ENV.state, region }, resources: undefined };
     Object.assign(wire.world, { region, caller: { arn: `arn:${partition}:iam::${ACCOUNT}:user/mavik-deployer`, userId: "AIDAEXAMPLE" } });
+    // The existing key's live policy names the partition's principals, as KMS there keeps them.
+    wire.world.keys[0].policy = JSON.stringify(SEED_POLICY).replaceAll("arn:aws:", `arn:${partition}:`);
     let stdout = "";
     const code = await runVerify(["--env", ENV.name, "--preflight", "--json"], {
       stdout: (t) => (stdout += t),

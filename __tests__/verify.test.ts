@@ -384,6 +384,21 @@ describe("bad input: a clear error and exit 2", () => {
     expect(code).toBe(2);
   });
 
+  // One run, one environment: verify uses one set of credentials (each environment's role, in
+  // its account and region), so a list such as review's --env takes is refused, never read as its first name.
+  test.each([["two environments", "prod,staging"], ["one environment twice", "prod,prod"], ["a trailing comma", "prod,"]])("a list for --env (%s) is refused, naming the option", async (_name, list) => {
+    const { code, stderr, stdout } = await verify(["--env", list], path.join(REPO, "__tests__", "fixtures", "environments.multi.json"));
+    expect([code, stderr, stdout]).toEqual([
+      2,
+      `error: --env: ${JSON.stringify(list)} is not allowed. verify checks one environment a run, with that environment's credentials: name one, and run verify once for each (the audit workflow runs a job per environment).\n`,
+      "",
+    ]);
+  });
+
+  test("--help says --env takes one environment", async () => {
+    expect((await verify(["--help"])).stdout).toContain("  --env <name>            the one environment to check (required; a list such as a,b is refused)\n");
+  });
+
   test("the command users type too (npm run verify, through scripts/run.js), and --since is honoured", async () => {
     const run = spawnSync(process.execPath, [path.join(REPO, "scripts", "run.js"), "verify", "--env", "qa"], { cwd: REPO, encoding: "utf8", env: { ...process.env, MAVIK_CONFIG: SHIPPED_CONFIG } });
     expect(run.status).toBe(2);

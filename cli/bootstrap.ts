@@ -101,8 +101,9 @@ export function runBootstrap(argv: string[], io: CommandIo, configFile = path.re
 }
 
 function printPolicy(spec: string, configFile: string, io: CommandIo): number {
-  const match = /^([^:]+):(plan|deploy|audit)$/.exec(spec);
-  if (!match) throw new ConfigError(`--policy: ${JSON.stringify(spec)} is not allowed. Expected <environment>:<plan|deploy|audit>.`);
+  // One environment: a list (`a,b:plan`) is refused, never read as its first name.
+  const match = /^([^:,]+):(plan|deploy|audit)$/.exec(spec);
+  if (!match) throw new ConfigError(`--policy: ${JSON.stringify(spec)} is not allowed. Expected <environment>:<plan|deploy|audit>${spec.includes(",") ? ", one environment" : ""}.`);
   const { environments } = loadBootstrapFile(configFile);
   const [env] = selectEnvironments(environments, match[1], "--policy") as EnvironmentConfig[];
   io.stdout(`${JSON.stringify(rolePolicy(env, match[2] as RoleKind), null, 2)}\n`);

@@ -11,7 +11,8 @@
  *    error: nothing it shows in bold (the key destroyed or replaced, disabled, the lockout check
  *    bypassed, the alias renamed or moved, an environment removed or moved), no error finding;
  * 4. `verify --preflight` passes (the caller's account, the principals, the alias, the state
- *    bucket, the lock table, the lockout check for the caller);
+ *    bucket, the lock table, the lockout check for the caller, and its kms:PutKeyPolicy under an
+ *    existing key's live policy);
  *
  * then `terraform apply <plans>/<name>.tfplan` and `verify`. The result goes to
  * `<out>/<name>.md`, to the run's summary ($GITHUB_STEP_SUMMARY) and, with `--post`, as a comment
@@ -27,7 +28,7 @@ import { ConfigError } from "../modules/index";
 import { EnvironmentConfig, environmentWarnings, loadEnvironments, selectEnvironments } from "../app";
 import { githubEnvironment } from "../app/bootstrap";
 import { GitHub, GitHubError, githubTarget, MAX_BODY, runLink } from "./github";
-import { CommandIo, parseCommandLine } from "./options";
+import { CommandIo, oneEnvironmentName, parseCommandLine } from "./options";
 import { countChanges, runTerraform } from "./plan";
 import { BaseError, environmentMoves, Move, readBase } from "./review/moves";
 import { checkPlan, offlinePlanOf, Plan, PlanInputError } from "./review/plan";
@@ -36,7 +37,7 @@ import { runVerify, VerifyIo } from "./verify";
 
 export const USAGE = `usage: npm run deploy -- --env <name> [options]
 
-  --env <name>           the environment to apply (npm run plan -- --env <name> made its plan)
+  --env <name>           the one environment to apply (npm run plan -- --env <name> made its plan; a list is refused)
   --plans <dir>          where npm run plan wrote <name>.tfplan, .json and .digest.json (default: plans)
   --base <file | ref>    the base to review the plan against (the workflow: the previous commit)
   --require-approval     apply only if this workflow run has an approval of the GitHub environment
@@ -105,7 +106,12 @@ export async function runDeploy(argv: string[], io: DeployIo, configFile = path.
   try {
     if (!values.env) throw new ConfigError("--env: missing. Which environment? npm run deploy -- --env <name>");
     all = loadEnvironments(configFile);
-    [environment] = selectEnvironments(all, values.env, "--env");
+    const selected = oneEnvironmentName(
+      "--env",
+      values.env,
+      "deploy applies one environment's saved plan a run: name one, and run deploy once for each (the deploy workflow runs a job per environment).",
+    );
+    [environment] = selectEnvironments(all, selected, "--env");
     if (values.base !== undefined && values.base !== "") moves = environmentMoves(readBase(values.base, configFile), all);
     if (values["require-approval"] || values.post) githubTarget(env);
   } catch (e) {

@@ -1,5 +1,6 @@
 import { parseArgs, ParseArgsConfig } from "util";
 import { z } from "zod";
+import { ConfigError, notAllowed } from "../modules/index";
 
 /** Output of a command: tests capture it, the binaries write to the process streams. */
 export interface CommandIo {
@@ -62,4 +63,14 @@ export function describeJsonIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_value") return `${where}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join("|")}, got ${jsonType(input)}`;
   if (issue.code === "too_small" && issue.origin === "array") return `${where}: expected at least ${issue.minimum} item${Number(issue.minimum) === 1 ? "" : "s"}, got none`;
   return `${where}: ${issue.message.replace(/^Invalid (input|option): /, "")}`;
+}
+
+/**
+ * The one environment name of a command that acts on one environment a run (verify, deploy): a
+ * list such as `npm run review -- --env a,b` takes is refused with a {@link ConfigError} naming
+ * the option, never read as its first name. `why` says why one, and what to do instead.
+ */
+export function oneEnvironmentName(option: string, value: string, why: string): string {
+  if (value.includes(",")) throw new ConfigError(notAllowed(option, value, why));
+  return value;
 }

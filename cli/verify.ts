@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run verify -- --env <name>`: seed §5 as one command, against a deployed environment,
- * read-only. `--preflight`: the checks to run before a deploy instead. `--discover`: every
+ * `npm run verify -- --env <name>`: seed §5 as one command, against one deployed environment (a
+ * list of names is refused: a run has one environment's credentials), read-only. `--preflight`: the checks to run before a deploy instead. `--discover`: every
  * bucket, table, secret and function of the account and region against the key (verify/discover.ts).
  *
  * Exit codes: 0 all pass; 1 something is wrong (wrong key, drift, rotation off, a destructive
@@ -12,7 +12,7 @@
 import * as path from "path";
 import { ConfigError } from "../modules/index";
 import { EnvironmentConfig, loadEnvironments, selectEnvironments } from "../app";
-import { CommandIo, parseCommandLine } from "./options";
+import { CommandIo, oneEnvironmentName, parseCommandLine } from "./options";
 import { ClientOptions, Clients, createClients, deadline, destroyClients } from "./verify/commands";
 import { verifyEnvironment } from "./verify/checks";
 import { discoverEnvironment, discoverMarkdown, discoverText } from "./verify/discover";
@@ -30,12 +30,13 @@ export interface VerifyIo extends CommandIo {
 
 export const USAGE = `usage: npm run verify -- --env <name> [options]
 
-  --env <name>            the environment (required)
+  --env <name>            the one environment to check (required; a list such as a,b is refused)
   --since <7d|12h|date>   the CloudTrail window (default 7d, at most 90 days)
   --key-id <id>           the key the alias must target (default: existingKeyId, else the state's key_id output)
   --timeout <seconds>     the whole run's deadline (default 120); a call still under way then is "could not check"
   --endpoint-url <url>    an http(s) endpoint instead of AWS's (an emulator)
-  --preflight             the checks before a deploy instead (caller, principals, alias, state bucket, lock table, lockout)
+  --preflight             the checks before a deploy instead (caller, principals, alias, an existing key's live policy,
+                          state bucket, lock table, lockout)
   --discover              every bucket, table, secret and function of the account and region, and the key each uses;
                           prints a resources block for environments.json that adopts what is not on the key
   --objects <n>           with --discover: the first n objects (1 to 1000) of each adopted bucket, and each adopted
@@ -76,7 +77,13 @@ export async function runVerify(argv: string[], io: VerifyIo, configFile = path.
   const endpoint = values["endpoint-url"];
   try {
     if (!values.env) throw new ConfigError("--env: missing. Which environment? npm run verify -- --env <name> (--help for all options)");
-    [environment] = selectEnvironments(loadEnvironments(configFile), values.env, "--env");
+    // One set of credentials a run (each environment's role, in its account and region): one environment.
+    const selected = oneEnvironmentName(
+      "--env",
+      values.env,
+      "verify checks one environment a run, with that environment's credentials: name one, and run verify once for each (the audit workflow runs a job per environment).",
+    );
+    [environment] = selectEnvironments(loadEnvironments(configFile), selected, "--env");
     since = parseSince(values.since!, io.now);
     seconds = Number(values.timeout);
     if (!/^\d+(\.\d+)?$/.test(values.timeout!) || seconds <= 0 || seconds > 3600) {

@@ -32,6 +32,7 @@ export {
   exemptionOf,
   lambdaEnvCmk,
   s3BucketEncrypted,
+  sameRegion,
   secretCmk,
 } from "./checks/encryption";
 export type { EncryptionSubject, EnforcedKey } from "./checks/encryption";

@@ -2,8 +2,11 @@
  * The only file that imports CDK for Terraform, the AWS provider bindings and `constructs`.
  *
  * CDKTF was archived by HashiCorp on 2025-12-10 (0.21.0 is final); CDK Terrain (`cdktn`) is the
- * community fork. Moving to it means changing the package names below and nothing else in
- * `modules/` (see README, "Moving to CDK Terrain"). Keep new cdktf imports here.
+ * community fork. This file is the one each flavour of the package swaps: the CDK Terrain build
+ * (`@mavik/data-key-cdktn`, scripts/build-package.js) compiles a copy of it with `cdktf` and
+ * `@cdktf/provider-aws` renamed `cdktn` and `@cdktn/provider-aws` (scripts/flavours.js), and
+ * every other file as it is; a framework import anywhere else fails that build. Keep framework
+ * imports here, written for cdktf: the cdktf flavour builds this file as it is.
  *
  * Provider classes are imported by deep path: the package root loads every AWS resource
  * binding (~1,500 files) and makes synth several times slower.
@@ -154,8 +157,11 @@ export const CDKTF_FLAVOUR: FrameworkFlavour = {
 };
 
 /**
- * The flavours whose constructs are recognised. A framework flavour (CDK Terrain, whose markers
- * may be named otherwise) is one more entry here; nothing else in `modules/` changes.
+ * The flavours whose constructs are recognised. CDK Terrain 0.24 sets cdktf's own markers
+ * (`Symbol.for("cdktf/TerraformResource")` and the rest, in `cdktn/lib`), so cdktf's entry covers
+ * its constructs too: a cdktn bucket in a cdktf stack, and a cdktf bucket in a cdktn stack, are
+ * seen (`__tests__/flavours.test.ts`). A framework whose markers are named otherwise is one more
+ * entry here; nothing else in `modules/` changes.
  */
 export const FRAMEWORK_FLAVOURS: readonly FrameworkFlavour[] = [CDKTF_FLAVOUR];
 
@@ -256,6 +262,51 @@ export function awsProviderOf(stack: TerraformStack): AwsProviderFacts {
     return { region: literal(config.region), accountId };
   }
   return {};
+}
+
+/**
+ * The region Terraform puts a resource in, as far as synth can tell: its own `region` argument
+ * (the AWS provider 6's enhanced region support: "Optional and Computed, defaults to the Region
+ * specified in the provider configuration", version-6-upgrade and enhanced-region-support guides
+ * of hashicorp/terraform-provider-aws; overrides included, so an `addOverride("region", ...)` on
+ * a provider 5 class counts as well), else the region of the provider it uses (an aliased one
+ * through its `provider` argument, else the stack's default `aws`).
+ */
+export interface ResourceRegion {
+  /** The region, where it is a literal. */
+  readonly region?: string;
+  /** Where the region comes from: the resource's own argument, or its provider. */
+  readonly from: "resource" | "provider";
+  /** What says so, for messages: `its region argument`, `its provider aws.eu`, `its stack's AWS provider`. */
+  readonly source: string;
+  /** The expression Terraform reads, when the region is not a literal: `var.region`. */
+  readonly expression?: string;
+}
+
+/** Where `node` is: a resource's own region or its provider's; any other construct, its stack's AWS provider's. */
+export function regionOf(node: IConstruct): ResourceRegion {
+  const stack = stackOf(node);
+  const attributes = isTerraformResource(node) ? effectiveAttributes(node) : {};
+  const shown = (value: unknown) => (typeof value === "string" ? (resolveString(stack, value) ?? value).replace(/^\$\{(.*)\}$/s, "$1") : JSON.stringify(value));
+  if (attributes.region !== undefined && attributes.region !== null) {
+    const region = attributes.region;
+    return typeof region === "string" && !Token.isUnresolved(region) ? { region, from: "resource", source: "its region argument" } : { from: "resource", source: "its region argument", expression: shown(region) };
+  }
+  const alias = typeof attributes.provider === "string" && attributes.provider.startsWith("aws.") ? attributes.provider.slice("aws.".length) : undefined;
+  const config = awsProviderConfig(stack, alias);
+  const source = alias === undefined ? "its stack's AWS provider" : `its provider aws.${alias}`;
+  if (config?.region === undefined) return { from: "provider", source, expression: config === undefined ? undefined : "the provider's region (not set: AWS_REGION or the profile's)" };
+  return typeof config.region === "string" && !Token.isUnresolved(config.region) ? { region: config.region, from: "provider", source } : { from: "provider", source, expression: shown(config.region) };
+}
+
+/** The JSON of the stack's `aws` provider with `alias` (none: the default one). */
+function awsProviderConfig(stack: TerraformStack, alias: string | undefined): Record<string, any> | undefined {
+  for (const node of stack.node.findAll()) {
+    if (terraformKind(node) !== "provider" || (node as TerraformResource).terraformResourceType !== "aws" || stackOf(node) !== stack) continue;
+    const config = ((node as TerraformElement).toTerraform() as { provider?: { aws?: Record<string, any>[] } }).provider?.aws?.[0];
+    if (config !== undefined && config.alias === alias) return config;
+  }
+  return undefined;
 }
 
 /** A value that is one Terraform reference, as {@link referenceOf} reads it. */

@@ -5,6 +5,7 @@
  *   processes they start), which global-teardown.ts removes. Other runs on the machine have
  *   roots of their own beside it; none looks at another's.
  * - One Terraform CLI config serves every Terraform test of the run (see terraform-cli.ts).
+ * - The framework environments of the flavour tier record what they cost (MAVIK_FLAVOUR_LOG).
  * - The AWS SDK's Node-version notice is off, as verify turns it off (docs/troubleshooting.md, "The AWS SDK's notice about Node 22").
  */
 import * as fs from "fs";
@@ -38,6 +39,8 @@ export default async function globalSetup(): Promise<void> {
         "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n",
     );
   }
+  // Where scripts/flavours.js records each framework environment it used or installed (tier-times.js).
+  process.env.MAVIK_FLAVOUR_LOG = path.join(runDir, "flavour-environments.jsonl");
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   process.env.CHECKPOINT_DISABLE = "1";
 }

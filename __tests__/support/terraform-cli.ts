@@ -27,8 +27,8 @@ export function findTerraform(): string | undefined {
   return undefined;
 }
 
-/** The first directory holding an unpacked hashicorp/aws mirror, or undefined. */
-export function findProviderMirror(): string | undefined {
+/** The first directory holding an unpacked hashicorp/aws `version` mirror, or undefined. */
+export function findProviderMirror(version = AWS_PROVIDER_VERSION): string | undefined {
   const home = os.homedir();
   const candidates = [
     process.env.MAVIK_TF_PROVIDER_MIRROR,
@@ -38,7 +38,7 @@ export function findProviderMirror(): string | undefined {
     "/usr/local/share/terraform/plugins",
     "/usr/share/terraform/plugins",
   ].filter((d): d is string => !!d);
-  return candidates.find((dir) => fs.existsSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION)));
+  return candidates.find((dir) => fs.existsSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws", version)));
 }
 
 /**

@@ -32,6 +32,29 @@ export function terraformAvailable(suite: string): boolean {
   return false;
 }
 
+/**
+ * Whether Terraform can run with hashicorp/aws `version` here: Terraform on PATH (else as
+ * {@link terraformAvailable}) and that provider version in the run's filesystem mirror (the
+ * directory its CLI config names). A missing provider version is a loud, named skip, under CI
+ * too: offline, the mirror is all the provider binaries there are (only 5.100.0 on the project's
+ * machines), and the AWS provider 6 of the other flavours has none.
+ */
+export function providerAvailable(version: string, suite: string): boolean {
+  if (!terraformAvailable(suite)) return false;
+  const config = process.env.MAVIK_TEST_TF_CLI_CONFIG;
+  const mirror = config === undefined ? undefined : /filesystem_mirror \{\s*path\s*=\s*("[^"]*")/.exec(fs.readFileSync(config, "utf8"))?.[1];
+  const dir = mirror === undefined ? undefined : (JSON.parse(mirror) as string);
+  if (dir !== undefined && fs.existsSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws", version))) return true;
+  console.warn(
+    `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
+      `!! SKIPPED: ${suite}\n!! no hashicorp/aws ${version} provider binary in the filesystem mirror (${dir ?? "none"}); the\n` +
+      `!! Terraform tier plans only with the provider versions that are there. Put the provider\n` +
+      `!! under <mirror>/registry.terraform.io/hashicorp/aws/${version}/<os>_<arch>/ to run it.\n` +
+      `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n`,
+  );
+  return false;
+}
+
 export type { RunResult };
 
 /** A temp root for one test file's working directories, sharing the run's CLI config and cache. */
@@ -77,7 +100,7 @@ export class TerraformSandbox {
    * second per module per command (measured); hoisted, twenty stacks cost little more than one.
    * A case's state resources are written into the root's state under its module.
    */
-  combined(name: string, cases: readonly ModuleCase[]): TerraformWorkspace {
+  combined(name: string, cases: readonly ModuleCase[], providerVersion = AWS_PROVIDER_VERSION): TerraformWorkspace {
     const configs: string[] = [];
     const aliasOf = (provider: Record<string, unknown>) => {
       const key = JSON.stringify(provider);
@@ -92,7 +115,7 @@ export class TerraformSandbox {
       return { ...c, config, alias: aliasOf(providers[0]) };
     });
     const ws = this.workspace(name, {
-      terraform: { required_providers: { aws: { source: "hashicorp/aws", version: AWS_PROVIDER_VERSION } } },
+      terraform: { required_providers: { aws: { source: "hashicorp/aws", version: providerVersion } } },
       provider: { aws: configs.map((key, i) => ({ alias: `p${i}`, ...JSON.parse(key) })) },
       module: Object.fromEntries(modules.map((m) => [m.id, { source: `./${m.id}`, providers: { aws: `aws.${m.alias}` } }])),
     });

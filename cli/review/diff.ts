@@ -14,6 +14,7 @@ import {
   conditionClauses,
   describeClause,
   documentDifferences,
+  Finding,
   ElementDifference,
   matchStatements,
   normalizePolicy,
@@ -21,6 +22,7 @@ import {
   matrixCell,
   MatrixCell,
   PolicyDocument,
+  policyGrammar,
   PolicyStatement,
   readPolicy,
   sidOf,
@@ -58,8 +60,55 @@ export interface KeyPlan {
   readonly policyAfter?: PolicyDocument;
   readonly policyUnknown: boolean;
   readonly statements: readonly StatementChange[];
+  /** Empty when {@link accessUnknown} says why it could not be evaluated. */
   readonly access: readonly AccessChange[];
+  /**
+   * Why the access diff was not evaluated though both policies are known: `could not evaluate
+   * the live policy: <the grammar's errors>` (or the planned policy).
+   */
+  readonly accessUnknown?: string;
+  /** The policy grammar's errors of the live policy (`live policy.Statement[5]…`) and of the planned one. */
+  readonly refused: readonly Finding[];
   readonly flags: readonly Flag[];
+}
+
+/** How a policy is named in findings and messages: the prior state's (the live key's), or the plan's. */
+export type PolicySide = "live policy" | "planned policy";
+
+/**
+ * The IAM policy grammar's errors (rule `policy-grammar`) of a policy read from elsewhere (a plan's
+ * prior state, GetKeyPolicy), each at its path under `side`: `live policy.Statement[5].Condition`.
+ * The evaluator answers only for a policy the grammar accepts (an unknown operator makes it
+ * throw; NotPrincipal with Allow has no documented answer), so a policy with any is never evaluated.
+ *
+ * A deleted user's or role's unique id (`AIDA…`, `AROA…`), which AWS writes in place of its ARN
+ * ("The unique principal ID in a resource-based policy indicates that the IAM user or role was
+ * deleted": AWS re:Post knowledge center, iam-resource-policy-format), is no error here: AWS put it
+ * there, and it matches no caller.
+ */
+export function grammarErrors(policy: PolicyDocument, side: PolicySide, accountId = ""): Finding[] {
+  const uniqueId = /^A(IDA|ROA)[A-Z0-9]{12,}$/;
+  const principals = (p: PolicyStatement["Principal"]) => {
+    if (p === undefined || p === "*" || typeof p !== "object" || p === null || Array.isArray(p) || p.AWS === undefined) return p;
+    const aws = asList(p.AWS as string | string[]);
+    return aws.some((a) => typeof a === "string" && uniqueId.test(a)) ? { ...p, AWS: aws.filter((a) => !(typeof a === "string" && uniqueId.test(a))) } : p;
+  };
+  const checked: PolicyDocument = {
+    ...policy,
+    Statement: policy.Statement.map((s) => {
+      const out: Record<string, unknown> = { ...s };
+      for (const field of ["Principal", "NotPrincipal"] as const) if (s[field] !== undefined) out[field] = principals(s[field]);
+      return out as unknown as PolicyStatement;
+    }),
+  };
+  let findings: Finding[];
+  try {
+    findings = policyGrammar.check({ policy: checked, accountId });
+  } catch (e) {
+    // A shape the rule does not expect (it reads what synth builds): refused, never a trace.
+    return [{ rule: policyGrammar.id, severity: "error", path: side, message: `${side}: it could not be read as a key policy (${(e as Error).message}).` }];
+  }
+  return findings.filter((f) => f.severity === "error").map((f) => ({ ...f, path: f.path.replace(/^policy\b/, side), message: f.message.replace(/^policy\b/, side) }));
 }
 
 /** What the plan does to the data key and its alias. */
@@ -68,7 +117,7 @@ export function keyPlan(plan: Plan, key: KeyFacts): KeyPlan | undefined {
   if (rc === undefined) {
     // No change to the data key itself; another key or alias of the stack may still be at risk.
     const others = otherKeyFlags(plan);
-    return others.length === 0 ? undefined : { actions: [], importing: false, policyUnknown: false, statements: [], access: [], flags: others };
+    return others.length === 0 ? undefined : { actions: [], importing: false, policyUnknown: false, statements: [], access: [], refused: [], flags: others };
   }
   const { actions } = rc.change;
   const before = (rc.change.before ?? undefined) as Record<string, unknown> | undefined;
@@ -79,6 +128,15 @@ export function keyPlan(plan: Plan, key: KeyFacts): KeyPlan | undefined {
   const policyAfter = policyUnknown ? undefined : parsePolicy(after?.policy);
   const keyArn = typeof before?.arn === "string" ? before.arn : key.keyArn;
   const facts: KeyFacts = { ...key, keyArn };
+  // The live policy (the prior state: the key as refreshed, or the one an import adopts) may hold
+  // what the console or another tool wrote: it is read with the grammar before it is evaluated.
+  const sides: [PolicySide, PolicyDocument | undefined][] = [
+    ["live policy", policyBefore],
+    ["planned policy", policyAfter],
+  ];
+  const refusedBy = sides.map(([side, policy]) => [side, policy ? grammarErrors(policy, side, key.account) : []] as const);
+  const refused = refusedBy.flatMap(([, errors]) => errors);
+  const accessUnknown = refused.length === 0 ? undefined : refusedBy.filter(([, errors]) => errors.length > 0).map(([side, errors]) => `could not evaluate the ${side}: ${errors.map((f) => f.message).join(" ")}`).join("; ");
   return {
     actions,
     importing: rc.change.importing !== undefined && rc.change.importing !== null,
@@ -87,7 +145,9 @@ export function keyPlan(plan: Plan, key: KeyFacts): KeyPlan | undefined {
     policyAfter,
     policyUnknown,
     statements: policyBefore && policyAfter ? statementDiff(policyBefore, policyAfter) : [],
-    access: policyBefore && policyAfter ? accessDiff(policyBefore, policyAfter, facts) : [],
+    access: policyBefore && policyAfter && accessUnknown === undefined ? accessDiff(policyBefore, policyAfter, facts) : [],
+    ...(policyBefore && policyAfter && accessUnknown !== undefined ? { accessUnknown } : {}),
+    refused,
     flags: [...flags(plan, before, after, rc), ...otherKeyFlags(plan)],
   };
 }

@@ -93,16 +93,18 @@ function subjectOf(environment: EnvironmentConfig, stack: StackJson): PolicySubj
 export function reviewEnvironment(environment: EnvironmentConfig, stack: StackJson, plan?: Plan, moves: readonly Move[] = [], extra: readonly Finding[] = []): EnvironmentReview {
   const subject = subjectOf(environment, stack);
   const order = { error: 0, warning: 1, info: 2 };
+  // An offline plan creates the key it would adopt: no change of it to show.
+  const key = plan && !offlinePlanOf(plan)?.adopts.some((a) => a.address === KEY_ADDRESS) ? keyPlan(plan, keyFacts(subject)) : undefined;
   return {
     environment: environment.name,
     accountId: environment.accountId,
     region: environment.region,
     alias: stack.resource.aws_kms_alias[DATA_KEY_ID].name,
     plan: plan ? summarizePlan(plan) : summarizeSynthesized(stack),
-    // An offline plan creates the key it would adopt: no change of it to show.
-    key: plan && !offlinePlanOf(plan)?.adopts.some((a) => a.address === KEY_ADDRESS) ? keyPlan(plan, keyFacts(subject)) : undefined,
+    key,
     moves,
-    findings: [...checkPolicy(subject), ...extra].sort((a, b) => order[a.severity] - order[b.severity]),
+    // The grammar's errors of the live policy (and of a planned one that is not the synthesized) are findings too.
+    findings: [...checkPolicy(subject), ...(key?.refused ?? []), ...extra].sort((a, b) => order[a.severity] - order[b.severity]),
     bound: boundResources(stack),
     policy: subject.policy,
     matrix: accessMatrix(subject.policy, keyFacts(subject)),
@@ -313,13 +315,16 @@ export function reviewMarkdown(review: EnvironmentReview): string {
 
   if (review.plan) lines.push(...planLines(review), "");
   const notes = new Notes(review.key ? (review.key.policyAfter ?? review.policy) : review.policy, review.key?.policyBefore);
-  if (review.key) lines.push(...policyLines(review.key), "", ...accessLines(review.key.access, notes, review.accountId), "");
+  if (review.key) {
+    const access = review.key.accessUnknown === undefined ? accessLines(review.key.access, notes, review.accountId) : unknownAccessLines(review.key.accessUnknown);
+    lines.push(...policyLines(review.key), "", ...access, "");
+  }
   const warnings = review.moves.filter((m) => m.severity === "warning");
   if (warnings.length) lines.push("### Environments", "", ...warnings.map((m) => `- **warning**: ${m.message}`), "");
 
   lines.push("### Findings", "");
   if (review.findings.length === 0) lines.push("None.");
-  for (const f of review.findings) lines.push(`- **${f.severity}** \`${f.rule}\`: ${f.message}`);
+  for (const f of review.findings) lines.push(`- **${f.severity}** \`${f.rule}\`${FINDING_OF[f.path.split(".")[0]] ?? ""}: ${f.message}`);
   lines.push("", "### Resources bound to the key", "");
   if (review.bound.length === 0) lines.push(review.failure ? "Unknown: there is no synthesized stack." : "None.");
   else {
@@ -328,6 +333,21 @@ export function reviewMarkdown(review: EnvironmentReview): string {
   }
   if (review.matrix) lines.push("", ...matrixLines(review.matrix, notes, review.accountId));
   return lines.join("\n") + "\n";
+}
+
+/** The label of a finding about a policy other than the synthesized one, by the first part of its path. */
+const FINDING_OF: Readonly<Record<string, string>> = { "live policy": " (the live policy, before this change)", "planned policy": " (the planned policy)" };
+
+/** The access diff's place when a policy could not be evaluated: why, in bold, and where to look instead. */
+function unknownAccessLines(why: string): string[] {
+  const [head, ...rest] = why.split(": ");
+  return [
+    "### Who can use the key: what changes",
+    "",
+    `**${head}**: ${rest.join(": ")}`,
+    "",
+    "Who gains or loses access is not shown: the evaluator answers only for a policy the grammar accepts (the findings below say what it refuses). The statement diff above is what changes.",
+  ];
 }
 
 function failureLines(failure: Failure): string[] {

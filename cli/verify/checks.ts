@@ -8,6 +8,7 @@ import {
 import { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { composeKeyPolicy, DEFAULT_ALIAS, documentDifferences, KeyBinding, matchStatements, partitionOf, PlacedStatement, PolicyDocument, readPolicy, stateKey } from "../../modules/index";
 import { EnvironmentConfig } from "../../app";
+import { grammarErrors } from "../review/diff";
 import { Clients, READ_ONLY_COMMANDS as C, redirectedRegion, send, stateRedirectReason } from "./commands";
 import { cannotCheck, CheckResult } from "./outcome";
 import { bindingTargets, environmentBindings } from "./targets";
@@ -187,9 +188,12 @@ async function checkPolicy(clients: Clients, keyId: string, env: EnvironmentConf
     const live = await liveKeyPolicy(clients, keyId, signal);
     const expected = composeKeyPolicy({ ...env, partition: partitionOf(env.region) }).document;
     const drift = policyDrift(expected, live);
-    return drift.length === 0
-      ? { check: "policy", target: keyId, status: "pass", reason: "the live policy is the synthesized one (by meaning)" }
-      : { check: "policy", target: keyId, status: "fail", reason: `drift: ${drift.join("; ")}`, details: drift };
+    // Compared, not evaluated; what the grammar refuses in the live policy (always drift: the
+    // synthesized one passed it at synth) is said with the drift.
+    const refused = grammarErrors(live, "live policy", env.accountId);
+    const outside = refused.length ? `; the live policy is outside the grammar a key policy may use: ${refused.map((f) => f.message).join(" ")}` : "";
+    if (drift.length === 0) return { check: "policy", target: keyId, status: "pass", reason: "the live policy is the synthesized one (by meaning)" };
+    return { check: "policy", target: keyId, status: "fail", reason: `drift: ${drift.join("; ")}${outside}`, details: drift };
   } catch (e) {
     return cannotCheck("policy", keyId, e);
   }

@@ -11,6 +11,9 @@
  *   one with MalformedPolicyDocumentException);
  * - alias: free, or already targeting `existingKeyId` (creating a taken alias fails);
  * - existing-key-policy: what the deploy changes in the live policy of `existingKeyId`;
+ * - existing-key-put-policy: the caller may call kms:PutKeyPolicy under that live policy, which
+ *   authorizes the deploy's update of it (else AccessDenied mid-apply). A live policy the policy
+ *   grammar refuses is not evaluated: "could not check", never a pass;
  * - state-bucket: answers in `state.region` (Terraform's S3 backend does not follow S3's 301 to
  *   another region), exists, versioned, encrypted, public access blocked;
  * - lock-table: exists in `state.region` with a LockID string key, where DynamoDB locking is
@@ -22,8 +25,8 @@ import { ListAliasesCommandOutput } from "@aws-sdk/client-kms";
 import { GetBucketVersioningCommandOutput, GetPublicAccessBlockCommandOutput } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
 import { environmentStack, EnvironmentConfig } from "../../app";
-import { awsPrincipals, DEFAULT_ALIAS, lockout, partitionOf, PolicyDocument, stateKey } from "../../modules/index";
-import { statementDiff } from "../review/diff";
+import { awsPrincipals, DEFAULT_ALIAS, Decision, describeClause, directCallContext, evaluate, KeyFacts, lockout, partitionOf, PolicyDocument, requestPrincipal, stateKey } from "../../modules/index";
+import { grammarErrors, statementDiff } from "../review/diff";
 import { Clients, READ_ONLY_COMMANDS as C, redirectedRegion, send, stateRedirectReason } from "./commands";
 import { liveKeyPolicy } from "./checks";
 import { cannotCheck, CheckResult } from "./outcome";
@@ -68,7 +71,19 @@ export async function preflightEnvironment(env: EnvironmentConfig, clients: Clie
   ];
   const keyId = env.existingKeyId;
   if (keyId !== undefined) {
-    rows.push({ check: "existing-key-policy", target: keyId, progress: `GetKeyPolicy ${keyId}`, run: () => checkExistingPolicy(clients, keyId, policy, signal) });
+    // Read once: the diff row reads it, the PutKeyPolicy row evaluates what it read.
+    let live: LivePolicy = { error: "it was not read" };
+    rows.push({
+      check: "existing-key-policy",
+      target: keyId,
+      progress: `GetKeyPolicy ${keyId}`,
+      run: async () => {
+        const [row, read] = await checkExistingPolicy(clients, keyId, policy, signal);
+        live = read;
+        return row;
+      },
+    });
+    rows.push({ check: "existing-key-put-policy", target: caller ?? "(the caller)", run: async () => checkExistingPutPolicy(live, keyId, env, caller) });
   }
   rows.push({ check: "state-bucket", target: stateTarget(env), progress: `state bucket ${env.state.bucket}`, run: () => checkStateBucket(clients, env, signal) });
   const locking = env.state.locking;
@@ -167,16 +182,62 @@ async function checkAliasFree(clients: Clients, env: EnvironmentConfig, signal?:
   }
 }
 
-async function checkExistingPolicy(clients: Clients, keyId: string, policy: PolicyDocument, signal?: AbortSignal): Promise<CheckResult> {
+/** The live policy of `existingKeyId` as the diff row read it, or why it could not be. */
+type LivePolicy = { readonly policy: PolicyDocument; readonly error?: undefined } | { readonly policy?: undefined; readonly error: string };
+
+/**
+ * What the deploy changes in the live policy: a comparison (it evaluates nothing), so it is shown
+ * for a live policy the grammar refuses too, with the grammar's errors.
+ */
+async function checkExistingPolicy(clients: Clients, keyId: string, policy: PolicyDocument, signal?: AbortSignal): Promise<[CheckResult, LivePolicy]> {
+  let live: PolicyDocument;
   try {
-    const live = await liveKeyPolicy(clients, keyId, signal);
-    const changes = statementDiff(live, policy);
-    if (changes.length === 0) return { check: "existing-key-policy", target: keyId, status: "pass", reason: "the deploy leaves the live policy as it is" };
-    const lines = changes.map((c) => `${c.kind} “${c.sid}”${c.details.length ? `: ${c.details.join("; ")}` : ""}`);
-    return { check: "existing-key-policy", target: keyId, status: "pass", reason: `the deploy changes ${changes.length} statement(s) of the live policy: ${lines.join(" | ")}`, details: changes };
+    live = await liveKeyPolicy(clients, keyId, signal);
   } catch (e) {
-    return cannotCheck("existing-key-policy", keyId, e);
+    const row = cannotCheck("existing-key-policy", keyId, e);
+    return [row, { error: row.reason }];
   }
+  const changes = statementDiff(live, policy);
+  const refused = grammarErrors(live, "live policy");
+  const outside = refused.length ? `; the live policy is outside the grammar a key policy may use: ${refused.map((f) => f.message).join(" ")}` : "";
+  if (changes.length === 0) return [{ check: "existing-key-policy", target: keyId, status: "pass", reason: `the deploy leaves the live policy as it is${outside}` }, { policy: live }];
+  const lines = changes.map((c) => `${c.kind} “${c.sid}”${c.details.length ? `: ${c.details.join("; ")}` : ""}`);
+  return [{ check: "existing-key-policy", target: keyId, status: "pass", reason: `the deploy changes ${changes.length} statement(s) of the live policy: ${lines.join(" | ")}${outside}`, details: changes }, { policy: live }];
+}
+
+/**
+ * The deploy's update of the existing key's policy is a kms:PutKeyPolicy that the live policy
+ * authorizes (the new policy's lockout check is the row `lockout`). Evaluated only for a live
+ * policy the grammar accepts: otherwise "could not evaluate the live policy", never a pass.
+ */
+function checkExistingPutPolicy(live: LivePolicy, keyId: string, env: EnvironmentConfig, caller: string | undefined): CheckResult {
+  const check = "existing-key-put-policy";
+  if (caller === undefined) return { check, target: "(the caller)", status: "could-not-check", reason: "who the caller is could not be learned (GetCallerIdentity)" };
+  if (live.policy === undefined) return { check, target: caller, status: "could-not-check", reason: `the live policy of ${keyId} could not be read (${live.error})` };
+  const refused = grammarErrors(live.policy, "live policy", env.accountId);
+  if (refused.length) return { check, target: caller, status: "could-not-check", reason: `could not evaluate the live policy: ${refused.map((f) => f.message).join(" ")}` };
+  const partition = partitionOf(env.region);
+  const key: KeyFacts = { account: env.accountId, partition, region: env.region, keyArn: `arn:${partition}:kms:${env.region}:${env.accountId}:key/${keyId}` };
+  let d: Decision;
+  try {
+    d = evaluate(live.policy, key, { principal: caller, action: "kms:PutKeyPolicy", context: directCallContext(requestPrincipal(caller), key) });
+  } catch (e) {
+    return { check, target: caller, status: "could-not-check", reason: `the caller could not be evaluated (${(e as Error).message})` };
+  }
+  const when = (statements: Decision["conditionalGrants"]) => statements.map((g) => `${g.when.map(describeClause).join(" and ")} (${JSON.stringify(g.sid)})`).join(", or ");
+  if (d.effect === "deny" && d.conditionalGrants.length === 0) {
+    const why = d.reason === "explicit" ? `denied by ${d.sids.map((x) => JSON.stringify(x)).join(", ")}` : d.reason === "cross-account" ? "KMS refuses it from another account" : "no statement allows it";
+    return {
+      check,
+      target: caller,
+      status: "fail",
+      reason: `could not call kms:PutKeyPolicy under the live policy of ${keyId} (${why}): the deploy's update of the key policy would be refused (AccessDeniedException). Allow it in the live policy first: the root statement, or kms:PutKeyPolicy for the caller`,
+    };
+  }
+  if (d.effect === "deny") return { check, target: caller, status: "pass", reason: `may call kms:PutKeyPolicy under the live policy of ${keyId} only when ${when(d.conditionalGrants)}` };
+  const through = d.effect === "iam" ? " if its IAM policy allows it (the live policy delegates to the account)" : "";
+  const unless = d.conditionalDenies.length ? `, unless ${when(d.conditionalDenies)}` : "";
+  return { check, target: caller, status: "pass", reason: `may call kms:PutKeyPolicy under the live policy of ${keyId}${through}${unless}` };
 }
 
 /** The state bucket as Terraform's S3 backend reaches it: in `state.region`, following no redirect. */
@@ -241,7 +302,13 @@ async function checkLockTable(clients: Clients, table: string, region: string, s
 function checkLockout(policy: PolicyDocument, env: EnvironmentConfig, caller: string | undefined): CheckResult {
   if (caller === undefined) return { check: "lockout", target: "(the caller)", status: "could-not-check", reason: "who the caller is could not be learned (GetCallerIdentity)" };
   const partition = partitionOf(env.region);
-  const findings = lockout.check({ policy, accountId: env.accountId, partition, region: env.region, deployer: caller }).filter((f) => f.message.includes(JSON.stringify(caller)));
+  let findings;
+  try {
+    findings = lockout.check({ policy, accountId: env.accountId, partition, region: env.region, deployer: caller }).filter((f) => f.message.includes(JSON.stringify(caller)));
+  } catch (e) {
+    // A caller the evaluator cannot place (a federated user's session): not checked, never a pass or a trace.
+    return { check: "lockout", target: caller, status: "could-not-check", reason: `the caller could not be evaluated (${(e as Error).message})` };
+  }
   const error = findings.find((f) => f.severity === "error");
   if (error) return { check: "lockout", target: caller, status: "fail", reason: error.message.replace(/^policy: /, "") };
   const warning = findings.find((f) => f.severity === "warning");

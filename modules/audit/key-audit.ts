@@ -149,6 +149,11 @@ export class KeyAudit extends Construct {
     if (!(props.dataKey instanceof DataKey)) invalid("dataKey", props.dataKey, "The DataKey this audit watches (a key this app creates; its policy gets the events statement).");
     validateAccountId("accountId", props.accountId);
     validateRegion("region", props.region);
+    // KMS records a key's calls in the key's region: an audit of another region watches nothing.
+    const keyRegion = props.dataKey.keyRegion();
+    if (keyRegion !== undefined && keyRegion !== props.region) {
+      invalid("region", props.region, `The audit watches the key's events, alarms and dashboard in the key's region: ${keyRegion} (DataKey.keyRegion(): its region argument, its region prop, or its stack's AWS provider's).`);
+    }
     if (!/^[A-Za-z0-9_.-]{1,48}$/.test(props.name)) invalid("audit name", props.name, "Allowed: 1 to 48 letters, digits and _.- characters.");
     const base = props.terraformName ?? terraformName(id);
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(base)) invalid("audit terraformName", base, "A Terraform name: a letter or _ first, then letters, digits, _ or -.");

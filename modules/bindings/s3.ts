@@ -1,7 +1,7 @@
 import { invalid } from "../common/errors";
 import { claimTerraformName } from "../common/names";
 import { isToken, validateBucketName } from "../common/validate";
-import { Construct, S3Bucket, S3BucketEncryption } from "../platform";
+import { Construct, effectiveAttributes, S3Bucket, S3BucketEncryption } from "../platform";
 import { addressOf, Binder, expectResource, literal, referenceName, terraformName } from "./binding";
 
 /** A bucket created in the stack, or the name of one that already exists. */
@@ -49,6 +49,12 @@ export const s3Binder: Binder<BucketTarget> = {
         },
       ],
     });
+    // A bucket of its own region (AWS provider 6): its configuration is an S3 call in that region
+    // too, so it takes the same region (the provider's default would address another region).
+    if (typeof target !== "string") {
+      const region = effectiveAttributes(target).region;
+      if (region !== undefined && region !== null) encryption.addOverride("region", region);
+    }
     encryption.overrideLogicalId(logicalId);
     claimTerraformName(encryption);
     const address = addressOf(encryption);

@@ -7,7 +7,7 @@ import { secretsmanagerBinder } from "../bindings/secretsmanager";
 import { invalid } from "../common/errors";
 import { DECRYPT_ACTIONS, ENCRYPT_ACTIONS, GENERATE_DATA_KEY_ACTIONS, grantKeyUse, GrantOptions, RoleTarget } from "../grants/grant";
 import { PolicyDocument } from "../key-policy/document";
-import { appOf, awsProviderOf, Construct, DynamodbTable, IamRolePolicy, IConstruct, LambdaFunction, S3BucketEncryption, SecretsmanagerSecret, stackOf } from "../platform";
+import { appOf, Construct, DynamodbTable, IamRolePolicy, IConstruct, LambdaFunction, S3BucketEncryption, regionOf, SecretsmanagerSecret, stackOf } from "../platform";
 
 /**
  * The data key as other constructs use it: the `DataKey` this app creates, or a reference to one
@@ -182,22 +182,33 @@ export abstract class DataKeyBase extends Construct implements IDataKey {
   }
 
   /**
-   * A binding's resource lives in the region of its stack's AWS provider, and a KMS key serves its
-   * own region only (the data key is single-Region, seed §2.1): a key of another region would fail
-   * at apply, after the plan looked fine. Where the key's region is known only at plan, Terraform
-   * checks it ({@link requireKeyRegion}).
+   * A binding's resource lives in its own `region` (the AWS provider 6's per-resource argument)
+   * or else its provider's, and a KMS key serves its own region only (the data key is
+   * single-Region, seed §2.1): a key of another region would fail at apply, after the plan looked
+   * fine. Where the key's region is known only at plan, Terraform checks it
+   * ({@link requireKeyRegion}). A region set after binding is the encryption rules' to catch
+   * (`same-region`).
    */
   private checkRegion(call: string, target: IConstruct): void {
     const keyRegion = this.keyRegion();
+    const where = regionOf(target);
     const stack = stackOf(target);
-    const region = awsProviderOf(stack).region;
+    const region = where.region;
     if (region === undefined) return;
-    if (keyRegion === undefined) return this.requireKeyRegion(region, stack.node.id);
+    if (keyRegion === undefined) return this.requireKeyRegion(region, where.from === "resource" ? `${stack.node.id} (${target.node.path})` : stack.node.id);
     if (keyRegion === region) return;
+    if (where.from === "resource") {
+      invalid(
+        call,
+        target.node.path,
+        `Its region argument is ${region}, and the key ${this.node.path} is in ${keyRegion}: a KMS key serves its own region only (the data key is single-Region), so the resource cannot use it. ` +
+          `Leave region to its stack's AWS provider, set it to ${keyRegion}, or bind it to a key of ${region}.`,
+      );
+    }
     invalid(
       call,
       target.node.path,
-      `Its stack ${stack.node.id} works in ${region} (its AWS provider's region), and the key ${this.node.path} is in ${keyRegion}: a KMS key serves its own region only (the data key is single-Region), so the resource cannot use it. ` +
+      `Its stack ${stack.node.id} works in ${region} (${where.source === "its stack's AWS provider" ? "its AWS provider's region" : `the region of ${where.source}`}), and the key ${this.node.path} is in ${keyRegion}: a KMS key serves its own region only (the data key is single-Region), so the resource cannot use it. ` +
         `Bind resources of ${region} to a key of ${region}, or put the resource in a stack of ${keyRegion}.`,
     );
   }

@@ -8,7 +8,7 @@ import { partitionOf } from "../common/validate";
 import { PolicyDocument, PolicyStatement, renderPolicy } from "../key-policy/document";
 import { composeKeyPolicy, KeyPolicyProps, nameUserFields, StatementOrigin } from "../key-policy/key-policy";
 import { PrincipalRef, resolvePrincipal } from "../key-policy/principal";
-import { awsProviderOf, Construct, DataTerraformRemoteStateS3Config, importInto, KmsAlias, KmsKey, movedFrom, stackOf } from "../platform";
+import { Construct, DataTerraformRemoteStateS3Config, importInto, KmsAlias, KmsKey, movedFrom, regionOf } from "../platform";
 import { DEFAULT_ALIAS, validateAlias, validateKeyId } from "./alias";
 import { DataKeyBase, IDataKey } from "./data-key-base";
 import { keyFromAlias, keyFromArn, keyFromRemoteState, KeyArnOptions, RemoteStateOutputs } from "./references";
@@ -182,6 +182,9 @@ export class DataKey extends DataKeyBase {
     this.key.overrideLogicalId(id);
     claimTerraformName(this.key);
 
+    // Regions are judged at synth, when every escape hatch is in (addOverride("region", ...)).
+    this.node.addValidation({ validate: () => this.regionProblems() });
+
     this.alias = new KmsAlias(this, "alias", { name: alias, targetKeyId: this.key.keyId });
     this.alias.overrideLogicalId(id);
     claimTerraformName(this.alias);
@@ -204,14 +207,47 @@ export class DataKey extends DataKeyBase {
     return isToken(this.policySubject.accountId) ? undefined : this.policySubject.accountId;
   }
 
-  /** The key's region: `region`, else its stack's AWS provider's. */
+  /**
+   * The key's region: the `aws_kms_key`'s own `region` argument where one is set (AWS provider 6;
+   * an escape hatch), else `region`, else its provider's. {@link regionProblems} makes synth fail
+   * where these disagree.
+   */
   public keyRegion(): string | undefined {
-    return this.policySubject.region ?? awsProviderOf(stackOf(this)).region;
+    const where = regionOf(this.key);
+    if (where.from === "resource") return where.region;
+    return this.policySubject.region ?? where.region;
   }
 
   /** The key policy and what the evaluator knows of the key: grants are checked against it. */
   public keyPolicyFacts(): { readonly policy: PolicyDocument; readonly facts: KeyFacts } {
-    return { policy: this.document, facts: keyFacts({ ...this.policySubject, policy: this.document }) };
+    return { policy: this.document, facts: keyFacts({ ...this.policySubject, region: this.keyRegion(), policy: this.document }) };
+  }
+
+  /**
+   * Where Terraform creates the key and its alias, against what the key policy says: the key is
+   * in its own `region` argument or its provider's, and the policy's `kms:ViaService` values and
+   * the adopted key's ARN use `region`; an alias names a key of its own region only. Run at synth
+   * (a validation of this construct), after every escape hatch.
+   */
+  public regionProblems(): string[] {
+    const key = regionOf(this.key);
+    const alias = regionOf(this.alias);
+    const problems: string[] = [];
+    const keyAddress = `aws_kms_key.${this.key.friendlyUniqueId}`;
+    const declared = this.policySubject.region;
+    if (declared !== undefined && key.region !== undefined && key.region !== declared) {
+      problems.push(
+        `${keyAddress}: Terraform creates it in ${key.region} (${key.source}), and the DataKey's region is ${declared}, which its key policy's kms:ViaService values and ARNs use. ` +
+          `Set the DataKey's region to ${key.region}, or create the key in ${declared}.`,
+      );
+    }
+    const keyRegion = key.region ?? (key.from === "provider" ? declared : undefined);
+    if (keyRegion !== undefined && alias.region !== undefined && alias.region !== keyRegion) {
+      problems.push(
+        `aws_kms_alias.${this.alias.friendlyUniqueId}: Terraform creates it in ${alias.region} (${alias.source}), and its key ${keyAddress} is in ${keyRegion}: an alias names a key of its own region only. Give both the same region.`,
+      );
+    }
+    return problems;
   }
 
   /** The key policy: the seed's statements by role, then any added ones. */

@@ -255,15 +255,21 @@ function concreteActions(actions: readonly string[]): string[] {
 
 /**
  * The actions the key policy would not let the role take through its IAM policy, for a key whose
- * policy this app writes; undefined when the policy is not known here (a reference).
+ * policy this app writes; undefined when the policy is not known here (a reference), or, through
+ * a service, when the key's region is not known at synth: `kms:ViaService` is
+ * `<service>.<the key's region>.amazonaws.com`, and no region is assumed.
  */
 function refusedActions(key: GrantableKey, who: Grantee, account: string, actions: readonly string[], viaService: string | undefined): string[] | undefined {
   const known = key.keyPolicyFacts();
   if (known === undefined) return undefined;
+  // The key's region as Terraform places the key (DataKey.keyRegion: its own region argument,
+  // its region prop, or its provider's).
+  const region = known.facts.region ?? key.keyRegion?.();
+  if (viaService !== undefined && region === undefined) return undefined;
   // A role whose name is known only at apply: any role of its account.
   const principal = requestPrincipal(`arn:${known.facts.partition}:iam::${account}:role/${who.name ?? "any-role"}`);
   let context = directCallContext(principal, known.facts);
-  if (viaService !== undefined) context = context.with({ "kms:ViaService": `${viaService}.${known.facts.region ?? "us-east-1"}.amazonaws.com` });
+  if (viaService !== undefined) context = context.with({ "kms:ViaService": `${viaService}.${region}.amazonaws.com` });
   return concreteActions(actions).filter((action) => {
     const decision = evaluate(known.policy, known.facts, { principal, action, context });
     return decision.effect === "deny" && decision.conditionalGrants.length === 0;
@@ -303,7 +309,13 @@ function checkKeyPolicy(
     }
     return;
   }
-  const refused = refusedActions(key, who, account ?? known.facts.account, actions, viaService)!;
+  const refused = refusedActions(key, who, account ?? known.facts.account, actions, viaService);
+  if (refused === undefined) {
+    Annotations.of(key).addWarning(
+      `${call}(${who.arn ?? who.name ?? (typeof role === "string" ? role : role.node.path)}, { viaService: "${viaService}" }): could not check the grant against the key policy: kms:ViaService names the key's region, which is not known at synth (give the DataKey a region, or its stack's AWS provider a literal one).`,
+    );
+    return;
+  }
   if (refused.length === 0) return;
   const shown = typeof role === "string" ? role : role.node.path;
   if (account !== undefined && account !== known.facts.account) {

@@ -43,15 +43,19 @@ export interface PolicyDocument {
  * A policy written elsewhere (GetKeyPolicy, a plan's state, the live key) as this model holds it.
  * IAM's grammar lets `Statement` be one statement object rather than a list, and `Version` be
  * 2008-10-17; both are read as written, the single statement as a list of one. Throws on text that
- * is no policy (no JSON object, no Statement), saying so.
+ * is no policy (no JSON object, no Statement, a statement that is no object), saying so.
  */
 export function readPolicy(text: string): PolicyDocument {
   const value = JSON.parse(text) as unknown;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("the policy is not a JSON object");
   const document = value as Record<string, unknown>;
   const statements = document.Statement;
-  if (statements === undefined || statements === null || typeof statements !== "object") throw new Error("the policy has no Statement");
-  return { ...document, Statement: Array.isArray(statements) ? statements : [statements] } as PolicyDocument;
+  if (statements === undefined || statements === null) throw new Error("the policy has no Statement");
+  const list: unknown[] = Array.isArray(statements) ? statements : [statements];
+  list.forEach((s, i) => {
+    if (typeof s !== "object" || s === null || Array.isArray(s)) throw new Error(`the policy's Statement[${i}] is not a JSON object`);
+  });
+  return { ...document, Statement: list } as PolicyDocument;
 }
 
 /** A condition's value(s) as IAM reads them: always a list, numbers and Booleans as their text. */
@@ -102,6 +106,29 @@ export function principalEntries(p: PolicyPrincipal, partition: string): [string
   return Object.entries(p)
     .filter(([, v]) => v !== undefined)
     .flatMap(([kind, v]) => asList(v as OneOrMany<string>).map((id): [string, string] => [kind, kind === "AWS" && /^\d{12}$/.test(id) ? `arn:${partition}:iam::${id}:root` : id]));
+}
+
+/** A user or role ARN: everything up to its name (partition, account, type, path), and the name. */
+const USER_OR_ROLE = /^(arn:aws[a-z-]*:iam::\d{12}:(?:user|role)\/(?:[^/]+\/)*)([^/]+)$/;
+
+/**
+ * A principal as IAM tells principals apart, to compare policies: a user's or role's name without
+ * case, everything else as written. The name is what IAM keeps unique without case ("Names of
+ * users, groups, roles, and instance profiles must be unique within the account. They aren't
+ * distinguished by case": IAM User Guide, "IAM and AWS STS quotas", IAM name requirements), and
+ * AWS saves a user or role named in a policy as its unique id (IAM User Guide, "AWS JSON policy
+ * elements: Principal", IAM role principals), so `role/approle` and `role/AppRole` are one role,
+ * as the evaluator matches them (modules/access/principals.ts). The partition, service and
+ * account are fixed tokens of the ARN format (`aws`, `iam`, twelve digits: IAM User Guide,
+ * "IAM identifiers", IAM ARNs; the policy grammar accepts them in that case only). A path is
+ * compared as written: the quota's rule names no paths, and a path that differs (in case too)
+ * is shown as a change, never hidden, though no request tells it apart (a session's ARN carries
+ * no path). A session ARN is kept as written, as the evaluator keeps it.
+ */
+function principalId(kind: string, id: string): string {
+  if (kind !== "AWS") return id;
+  const m = USER_OR_ROLE.exec(id);
+  return m ? `${m[1]}${m[2].toLowerCase()}` : id;
 }
 
 /** One condition clause as written: an operator, a key and its values (numbers and Booleans as text). */
@@ -179,8 +206,9 @@ function itemSet<T>(values: T[], id: (v: T) => string): Item<T>[] {
 /**
  * A statement as IAM reads it, element by element, each a set of items keyed by meaning:
  * - Action/NotAction names lower-cased (IAM compares action names case-insensitively);
- * - Principal/NotPrincipal as kind and id: `"*"` is `{ "AWS": "*" }`, and a bare account id is
- *   that account's root ARN (IAM policy grammar: the same principal);
+ * - Principal/NotPrincipal as kind and id: `"*"` is `{ "AWS": "*" }`, a bare account id is
+ *   that account's root ARN (IAM policy grammar: the same principal), and a user's or role's
+ *   name is read without case ({@link principalId});
  * - Condition as a set of clauses (every clause must hold: order and repetition carry no meaning),
  *   each read by {@link clauseKey}; `true` is `"true"`. An empty Condition is no condition.
  * - A missing element is `undefined`, apart from an empty list (`"Action": []` matches nothing).
@@ -188,7 +216,7 @@ function itemSet<T>(values: T[], id: (v: T) => string): Item<T>[] {
 function elements(s: PolicyStatement, partition: string): Record<string, Item<unknown>[] | undefined> {
   const strings = (v: OneOrMany<string> | undefined, fold = (x: string) => x) => (v === undefined ? undefined : itemSet(asList(v).map(String), fold));
   const principal = (p: PolicyPrincipal | undefined) =>
-    p === undefined ? undefined : itemSet(principalEntries(p, partition).map(([kind, id]) => `${kind}: ${id}`), (x) => x);
+    p === undefined ? undefined : itemSet(principalEntries(p, partition), ([kind, id]) => `${kind}: ${principalId(kind, id)}`).map((i) => ({ id: i.id, value: `${i.value[0]}: ${i.value[1]}` }));
   const clauses = itemSet(conditionClauses(s), clauseKey);
   const out: Record<string, Item<unknown>[] | undefined> = {
     Sid: [{ id: s.Sid ?? "", value: s.Sid ?? "" }],
@@ -304,7 +332,7 @@ export function matchStatements(before: PolicyDocument, after: PolicyDocument): 
 /**
  * A canonical form for comparing policies by meaning, as IAM reads them (see `elements` above for
  * each element): lists are sets, one value is a list of one, key order and whitespace never count,
- * action names and condition keys are case-insensitive, `"*"` is `{ "AWS": "*" }`, an account id
+ * action names, condition keys and user and role names are case-insensitive, `"*"` is `{ "AWS": "*" }`, an account id
  * is its root ARN, `true` is `"true"`; statements are a set too (IAM evaluates every one; their
  * order and repetition decide nothing). Version, Id, Sid, `NotPrincipal`, `NotResource` and any
  * field this type does not name are kept, so nothing that could change a decision is dropped.

@@ -15,8 +15,12 @@ export const dynamodbTableCmk: Rule<EncryptionSubject> = {
       const enabled = sse !== undefined && (sse.enabled === true || sse.enabled === "true");
       const problem = !enabled ? "it uses the AWS owned key (server_side_encryption is off)" : keyProblem(sse.kms_key_arn, subject, "aws/dynamodb");
       if (problem) return [unencrypted(this.id, table, problem, "dataKey.encryptTable(table)")];
-      const replicas = replicaProblem(list(args.replica).map((r) => String(r.region_name)));
-      return replicas ? [unencrypted(this.id, table, replicas, "keep the table in the key's region without replica blocks")] : [];
+      // A multi-Region strongly consistent table's witness (AWS provider 6, global_table_witness)
+      // holds the table's replicated writes in its region too.
+      const witnesses = list(args.global_table_witness).map((w) => `${String(w.region_name)} (witness)`);
+      const replicas = replicaProblem([...list(args.replica).map((r) => String(r.region_name)), ...witnesses]);
+      const fix = witnesses.length > 0 ? "keep the table in the key's region without replica or global_table_witness blocks" : "keep the table in the key's region without replica blocks";
+      return replicas ? [unencrypted(this.id, table, replicas, fix)] : [];
     });
   },
 };

@@ -11,6 +11,8 @@ export interface EncryptionSubject {
   readonly keyArn: string;
   /** The data key's alias ARN as Terraform reads it; it must not stand where the key ARN is required. */
   readonly aliasArn?: string;
+  /** The data key's region, where known at synth. */
+  readonly keyRegion?: string;
   readonly resources: readonly TerraformResource[];
 }
 
