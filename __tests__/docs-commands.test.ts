@@ -48,8 +48,9 @@ const COVERAGE: Record<string, Covered> = {
     instead: "the wire samples rendered again here; the review sample checked against the offline plan deploy-docs.test.ts makes",
   },
   "npm run generate": { how: "checks", file: "__tests__/typecheck.test.ts", test: "the KMS action table is generated from the installed service authorization data", instead: "the generated tables rendered again from the installed data" },
-  "npm run build": { how: "runs", file: "__tests__/package.test.ts", test: "holds the compiled constructs, their types and the documents" },
-  "npm run package": { how: "runs", file: "__tests__/package.test.ts", test: "holds the compiled constructs, their types and the documents" },
+  // package.test.ts and flavours.test.ts build and pack each flavour (buildAndPack) and run this suite on the tarball.
+  "npm run build": { how: "runs", file: "__tests__/support/flavour-suite.ts", test: "ships exactly the compiled sources, their declarations, the manifest and the documents" },
+  "npm run package": { how: "runs", file: "__tests__/support/flavour-suite.ts", test: "ships exactly the compiled sources, their declarations, the manifest and the documents" },
   "npm run bench": { how: "checks", file: "__tests__/generated-docs.test.ts", test: "the page is what the recorded results render", instead: "minutes of timing: docs/benchmark.md and the README's quote are checked against the results it recorded" },
   "npm run verify -- --env prod --discover": { how: "runs", file: "__tests__/generated-docs.test.ts", test: "is what verify prints today" },
   "npm run verify -- --env prod --discover --json": { how: "runs", file: "__tests__/discover-wire.test.ts", test: "each state, with the key it uses and why" },
