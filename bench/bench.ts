@@ -50,10 +50,12 @@ interface Run {
 function run(commandLine: string, env: NodeJS.ProcessEnv = {}, expectedStatus: number | null = 0, whole = false): Run & { stdout: string; status: number | null } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-bench-"));
   const started = process.hrtime.bigint();
+  // As typed in a terminal: not with the log level `npm run --silent bench` hands its children.
+  const { npm_config_loglevel: _loglevel, ...inherited } = process.env;
   const result = spawnSync("sh", ["-c", commandLine], {
     cwd: WORKDIR,
     env: {
-      ...process.env,
+      ...inherited,
       CHECKPOINT_DISABLE: "1",
       // The install and the test suite run as a newcomer runs them; the others report their memory
       // and write into a temp directory of their own.
@@ -154,7 +156,10 @@ export function main(): number {
       if (clone.status !== 0) throw new Error(`git clone ${ROOT} failed: ${clone.stderr}`);
       console.log(`0. the README's commands in a fresh clone (${WORKDIR})`);
       const cold = run(`npm ci --cache ${cache}`, {}, 0, true);
-      packages = Number(/added (\d+) packages/.exec(cold.stdout)?.[1] ?? NaN) || null;
+      // What npm ci installed, as its "added N packages" counts them: the lock's packages now in
+      // node_modules, bundled ones aside.
+      const lock = JSON.parse(fs.readFileSync(path.join(WORKDIR, "package-lock.json"), "utf8")).packages as Record<string, { inBundle?: boolean; link?: boolean }>;
+      packages = Object.entries(lock).filter(([p, e]) => p !== "" && !e.inBundle && !e.link && fs.existsSync(path.join(WORKDIR, p))).length;
       npmCiCold = once(cold);
       console.log(row("npm ci (empty cache)", npmCiCold, `   ${packages ?? "?"} packages`));
       fs.rmSync(path.join(WORKDIR, "node_modules"), { recursive: true, force: true });
