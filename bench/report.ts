@@ -20,6 +20,8 @@ export interface BenchResults {
     readonly cpu: string;
     /** The 1, 5 and 15 minute load averages when the run started. */
     readonly loadAverage: [number, number, number];
+    /** The highest 1-minute load average seen after each command of the run (runs before it recorded none). */
+    readonly loadAverageMax?: number;
     readonly memoryGb: number;
     readonly platform: string;
     readonly node: string;
@@ -63,7 +65,8 @@ const sum = (...t: Timed[]) => (t.every((x) => x.seconds !== null) ? t.reduce((a
 
 export function machineLine(r: BenchResults): string {
   const m = r.machine;
-  return `${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, npm ${m.npm}; load average ${m.loadAverage.map((l) => l.toFixed(2)).join(" / ")} (1 / 5 / 15 min) when the run started`;
+  const during = m.loadAverageMax === undefined ? "" : `, at most ${m.loadAverageMax.toFixed(2)} (1 min) after any of its commands`;
+  return `${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, npm ${m.npm}; load average ${m.loadAverage.map((l) => l.toFixed(2)).join(" / ")} (1 / 5 / 15 min) when the run started${during}`;
 }
 
 /** docs/benchmark.md. */
@@ -118,7 +121,7 @@ export function benchmarkPage(r: BenchResults): string {
 export function benchQuote(r: BenchResults): string {
   const c = r.commands;
   return [
-    `On a ${r.machine.cores}-core ${r.machine.cpu} at load ${r.machine.loadAverage[0].toFixed(1)} ([docs/benchmark.md](docs/benchmark.md)): \`npm ci\``,
+    `On a ${r.machine.cores}-core ${r.machine.cpu} at load ${r.machine.loadAverage[0].toFixed(1)}${r.machine.loadAverageMax === undefined ? "" : ` to ${r.machine.loadAverageMax.toFixed(1)}`} ([docs/benchmark.md](docs/benchmark.md)): \`npm ci\``,
     `${duration(c.npmCiCold.seconds)} with an empty npm cache, ${duration(c.npmCiWarm.seconds)} with a warm one; \`npm test\` ${duration(c.npmTest.seconds)}${r.testsFailed ? ` (${r.testsFailed} failed in that run)` : ""};`,
     `\`npm run synth\` ${duration(c.synthWarm.seconds)} (${duration(c.synthFirst.seconds)} the first time, when it builds its bundle); \`npx cdktf synth\` ${duration(c.cdktfSynth.seconds)}.`,
   ].join("\n");
