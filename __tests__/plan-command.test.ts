@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { runDeploy } from "../cli/deploy";
 import { offlineConfig, runPlan } from "../cli/plan";
+import { findProviderMirror, mirrorCandidates } from "../cli/provider-mirror";
 import { OFFLINE_OUTPUT } from "../cli/review/plan";
 import { SHIPPED_CONFIG, synthApp } from "./support/synth";
 
@@ -70,6 +71,49 @@ describe("npm run plan: bad input, exit 2, nothing run", () => {
     const { out, io: commandIo } = io();
     expect(await runPlan(args, { ...commandIo, env: { PATH: process.env.PATH } }, SHIPPED_CONFIG)).toBe(2);
     expect(out.stderr).toEqual(message);
+  });
+});
+
+describe("where an offline plan's provider comes from", () => {
+  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "mavik-mirror-"));
+  const mirrorAt = (dir: string, version: string) => fs.mkdirSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws", version, "linux_amd64"), { recursive: true });
+
+  test("MAVIK_TF_PROVIDER_MIRROR first, then /opt/tf-plugins, then Terraform's implied mirror directories", () => {
+    const home = tmp();
+    expect(mirrorCandidates({ MAVIK_TF_PROVIDER_MIRROR: "/m", XDG_DATA_HOME: "/xdg", XDG_DATA_DIRS: "/a:/b" })).toEqual([
+      "/m",
+      "/opt/tf-plugins",
+      path.join(os.homedir(), ".terraform.d", "plugins"),
+      "/xdg/terraform/plugins",
+      "/a/terraform/plugins",
+      "/b/terraform/plugins",
+    ]);
+    mirrorAt(path.join(home, "terraform", "plugins"), "0.0.7");
+    expect(findProviderMirror("0.0.7", { XDG_DATA_HOME: home, XDG_DATA_DIRS: home })).toBe(path.join(home, "terraform", "plugins"));
+    const given = tmp();
+    mirrorAt(given, "0.0.7");
+    expect(findProviderMirror("0.0.7", { MAVIK_TF_PROVIDER_MIRROR: given, XDG_DATA_HOME: home })).toBe(given);
+    expect(findProviderMirror("0.0.8", { XDG_DATA_HOME: home, XDG_DATA_DIRS: home })).toBeUndefined();
+  });
+
+  test("no local mirror and no registry: the plan fails saying what to give, not only Terraform's registry error", async () => {
+    const dir = tmp();
+    const stackDir = path.join(dir, "cdktf.out", "stacks", "lonely");
+    fs.mkdirSync(stackDir, { recursive: true });
+    // A provider version no mirror holds, and a registry behind a proxy that refuses: Terraform
+    // fails at init in milliseconds, without loading a provider.
+    fs.writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify({ terraform: { required_providers: { aws: { source: "aws", version: "0.0.1" } } }, provider: { aws: [{ region: "us-east-1" }] } }));
+    const cliConfig = path.join(dir, "empty.tfrc");
+    fs.writeFileSync(cliConfig, "");
+    const env = { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: dir, XDG_DATA_DIRS: dir, HTTPS_PROXY: "http://127.0.0.1:9", TF_CLI_CONFIG_FILE: cliConfig };
+    const { out, io: commandIo } = io();
+    const args = ["--stack", "lonely", "--offline", "--no-synth", "--outdir", path.join(dir, "cdktf.out"), "--out", path.join(dir, "plans")];
+    expect(await runPlan(args, { ...commandIo, env }, SHIPPED_CONFIG)).toBe(1);
+    expect(out.stdout).toContain("could not connect to registry.terraform.io");
+    expect(out.stdout).toContain(
+      "hashicorp/aws is in no local mirror and the registry cannot be reached. Give a filesystem mirror (--provider-mirror <dir> or MAVIK_TF_PROVIDER_MIRROR; " +
+        `\`terraform providers mirror <dir>\` makes one on a machine with a network). Searched: ${mirrorCandidates(env).join(", ")}.\n`,
+    );
   });
 });
 

@@ -11,9 +11,10 @@
  * state), the provider's credential and account checks skipped (fake static keys, no STS, no
  * metadata service, no `allowed_account_ids`), the import blocks left out and reported as
  * "adopts key … (not checked offline)". Its plan JSON carries an output, `mavik_offline_plan`,
- * so the review labels it and the deploy refuses it. Providers come from `--provider-mirror` (or
- * `$MAVIK_TF_PROVIDER_MIRROR`: a CLI config is written beside the copy, never into ~), else from
- * the user's own Terraform configuration: a plugin cache or Terraform's implied local mirrors
+ * so the review labels it and the deploy refuses it. Providers come from `--provider-mirror`, else
+ * a local mirror found on the machine (`$MAVIK_TF_PROVIDER_MIRROR`, /opt/tf-plugins, Terraform's
+ * implied mirror directories: cli/provider-mirror.ts) — a CLI config is written beside the copy,
+ * never into ~ — else from the user's own Terraform configuration: a plugin cache or Terraform's implied local mirrors
  * answer without a network, otherwise `terraform init` fetches hashicorp/aws from the registry
  * once (the plan itself calls nothing).
  *
@@ -28,6 +29,7 @@ import { createHash } from "crypto";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { findProviderMirror, mirrorCandidates } from "./provider-mirror";
 import { ConfigError } from "../modules/index";
 import { buildApp, EnvironmentConfig, loadEnvironments, selectEnvironments } from "../app";
 import { githubEnvironment, roleArn } from "../app/bootstrap";
@@ -44,7 +46,8 @@ export const USAGE = `usage: npm run plan -- --env <name> [options]
   --offline                a real terraform plan with no credentials and no network: empty local state,
                            credential checks skipped, import blocks left out and reported
   --provider-mirror <dir>  with --offline: hashicorp/aws from this filesystem mirror
-                           (default: $MAVIK_TF_PROVIDER_MIRROR, else your Terraform configuration)
+                           (default: $MAVIK_TF_PROVIDER_MIRROR, else one found on this machine:
+                           /opt/tf-plugins, Terraform's implied mirror directories; else your Terraform configuration)
   --out <dir>              where <name>.json, .tfplan, .digest.json (or .log) go (default: plans)
   --no-lock                plan without the state lock (-lock=false), as the read-only plan role must
   --no-synth               plan the stack as it is in --outdir (the workflows synthesize first)
@@ -232,6 +235,7 @@ export async function planStack(options: PlanOptions, io: PlanIo, ci = false): P
   let dir = path.dirname(stackFile);
   let tfEnv: NodeJS.ProcessEnv = { ...env, CHECKPOINT_DISABLE: env.CHECKPOINT_DISABLE ?? "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   let adopts: Adoption[] = [];
+  let mirror: string | undefined;
   const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode"];
   if (options.offline) {
     const stack = JSON.parse(fs.readFileSync(stackFile, "utf8"));
@@ -242,9 +246,14 @@ export async function planStack(options: PlanOptions, io: PlanIo, ci = false): P
     for (const f of ["main.tf.json", "terraform.tfstate", "terraform.tfstate.backup", "offline.tfplan"]) fs.rmSync(path.join(dir, f), { force: true });
     fs.writeFileSync(path.join(dir, "main.tf.json"), `${JSON.stringify(copy.config, null, 2)}\n`);
     tfEnv = offlineEnvironment(tfEnv);
-    if (options.mirror !== undefined) {
+    // A provider without the registry: the mirror given, else one found on this machine
+    // (cli/provider-mirror.ts), else the user's own Terraform configuration.
+    const version: string | undefined = stack.terraform?.required_providers?.aws?.version;
+    mirror = options.mirror ?? (version !== undefined ? findProviderMirror(version, env) : undefined);
+    if (mirror !== undefined) {
+      if (options.mirror === undefined) write(`hashicorp/aws ${version} from the local mirror ${mirror}\n`);
       const config = path.join(dir, "terraform.tfrc");
-      fs.writeFileSync(config, mirrorConfig(path.resolve(options.mirror)));
+      fs.writeFileSync(config, mirrorConfig(path.resolve(mirror)));
       tfEnv.TF_CLI_CONFIG_FILE = path.resolve(config);
     }
     planArgs.push("-refresh=false", "-lock=false", "-out=offline.tfplan");
@@ -255,7 +264,16 @@ export async function planStack(options: PlanOptions, io: PlanIo, ci = false): P
 
   const run = (args: string[], stream = true) => runTerraform(terraform, args, dir, tfEnv, stream ? write : undefined);
   const init = await run(["init", "-input=false", "-no-color"]);
-  if (init.code !== 0) return failed();
+  if (init.code !== 0) {
+    if (options.offline && mirror === undefined && /could not connect to registry\.terraform\.io/.test(init.stdout + init.stderr)) {
+      write(
+        "hashicorp/aws is in no local mirror and the registry cannot be reached. Give a filesystem mirror " +
+          "(--provider-mirror <dir> or MAVIK_TF_PROVIDER_MIRROR; `terraform providers mirror <dir>` makes one on a machine " +
+          `with a network). Searched: ${mirrorCandidates(env).join(", ")}.\n`,
+      );
+    }
+    return failed();
+  }
   // -detailed-exitcode: 0 no changes, 1 error (a prevent_destroy refusal among them), 2 changes.
   const plan = await run(planArgs);
   if (plan.code !== 0 && plan.code !== 2) return failed();

@@ -6,15 +6,15 @@
  * `terraform init`s can run at once. A plugin cache cannot do that: Terraform writes into it on
  * every init, and two inits at once fail ("provider binary not found", "file exists"; seen here).
  *
- * The mirror is the first one found (MAVIK_TF_PROVIDER_MIRROR, /opt/tf-plugins, the standard
- * plugin directories); without one, a single `terraform init` fetches the provider from the
+ * The mirror is the first one found by cli/provider-mirror.ts, as `npm run plan -- --offline`
+ * finds it (MAVIK_TF_PROVIDER_MIRROR, /opt/tf-plugins, Terraform's implied mirror directories); without one, a single `terraform init` fetches the provider from the
  * registry, as on a user's machine, and its `.terraform/providers` becomes the run's mirror.
  * Kept apart from terraform.ts so the global setup can use it without loading the app.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { findProviderMirror } from "../../cli/provider-mirror";
 
 export const AWS_PROVIDER_VERSION = "5.100.0";
 
@@ -27,20 +27,6 @@ export function findTerraform(): string | undefined {
   return undefined;
 }
 
-/** The first directory holding an unpacked hashicorp/aws `version` mirror, or undefined. */
-export function findProviderMirror(version = AWS_PROVIDER_VERSION): string | undefined {
-  const home = os.homedir();
-  const candidates = [
-    process.env.MAVIK_TF_PROVIDER_MIRROR,
-    "/opt/tf-plugins",
-    path.join(home, ".terraform.d", "plugins"),
-    path.join(home, ".local", "share", "terraform", "plugins"),
-    "/usr/local/share/terraform/plugins",
-    "/usr/share/terraform/plugins",
-  ].filter((d): d is string => !!d);
-  return candidates.find((dir) => fs.existsSync(path.join(dir, "registry.terraform.io", "hashicorp", "aws", version)));
-}
-
 /**
  * Writes the run's CLI config into `dir` and returns its path, or undefined without Terraform
  * (the Terraform suites then skip, or fail under CI, with their own message).
@@ -48,7 +34,7 @@ export function findProviderMirror(version = AWS_PROVIDER_VERSION): string | und
 export function prepareTerraform(dir: string): string | undefined {
   if (findTerraform() === undefined) return undefined;
   fs.mkdirSync(dir, { recursive: true });
-  let mirror = findProviderMirror();
+  let mirror = findProviderMirror(AWS_PROVIDER_VERSION);
   if (mirror === undefined) {
     const fetch = path.join(dir, "fetch");
     fs.mkdirSync(fetch);
