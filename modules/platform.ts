@@ -250,18 +250,13 @@ export interface AwsProviderFacts {
  * renders, so a provider of any copy of the bindings counts. `{}` when the stack has none.
  */
 export function awsProviderOf(stack: TerraformStack): AwsProviderFacts {
-  for (const node of stack.node.findAll()) {
-    if (terraformKind(node) !== "provider" || (node as TerraformResource).terraformResourceType !== "aws" || stackOf(node) !== stack) continue;
-    const json = (node as TerraformElement).toTerraform() as { provider?: { aws?: Record<string, any>[] } };
-    const config = json.provider?.aws?.[0];
-    if (config === undefined || config.alias !== undefined) continue;
-    const literal = (v: unknown) => (typeof v === "string" && !Token.isUnresolved(v) ? v : undefined);
-    const allowed: unknown[] = Array.isArray(config.allowed_account_ids) ? config.allowed_account_ids : [];
-    const assumed = literal((Array.isArray(config.assume_role) ? config.assume_role[0] : config.assume_role)?.role_arn);
-    const accountId = allowed.length === 1 ? literal(allowed[0]) : assumed !== undefined ? /^arn:[^:]+:iam::(\d{12}):/.exec(assumed)?.[1] : undefined;
-    return { region: literal(config.region), accountId };
-  }
-  return {};
+  const config = awsProviderConfig(stack, undefined);
+  if (config === undefined) return {};
+  const literal = (v: unknown) => (typeof v === "string" && !Token.isUnresolved(v) ? v : undefined);
+  const allowed: unknown[] = Array.isArray(config.allowed_account_ids) ? config.allowed_account_ids : [];
+  const assumed = literal((Array.isArray(config.assume_role) ? config.assume_role[0] : config.assume_role)?.role_arn);
+  const accountId = allowed.length === 1 ? literal(allowed[0]) : assumed !== undefined ? /^arn:[^:]+:iam::(\d{12}):/.exec(assumed)?.[1] : undefined;
+  return { region: literal(config.region), accountId };
 }
 
 /**
@@ -299,14 +294,34 @@ export function regionOf(node: IConstruct): ResourceRegion {
   return typeof config.region === "string" && !Token.isUnresolved(config.region) ? { region: config.region, from: "provider", source } : { from: "provider", source, expression: shown(config.region) };
 }
 
+/**
+ * The `aws` providers of each stack as last found. Every binding asks for its target's provider,
+ * so walking the whole tree each time made synthesis quadratic (10,000 bound resources: minutes).
+ * A construct is never taken out of the tree, so a provider found stays; one added since is found
+ * by walking again when the cached ones do not answer. The JSON is read anew on each call, so an
+ * override made after the walk counts.
+ */
+const awsProviders = new WeakMap<TerraformStack, TerraformElement[]>();
+
+function findAwsProviders(stack: TerraformStack): TerraformElement[] {
+  const found = stack.node
+    .findAll()
+    .filter((node): node is TerraformElement => terraformKind(node) === "provider" && (node as TerraformResource).terraformResourceType === "aws" && stackOf(node) === stack);
+  awsProviders.set(stack, found);
+  return found;
+}
+
 /** The JSON of the stack's `aws` provider with `alias` (none: the default one). */
 function awsProviderConfig(stack: TerraformStack, alias: string | undefined): Record<string, any> | undefined {
-  for (const node of stack.node.findAll()) {
-    if (terraformKind(node) !== "provider" || (node as TerraformResource).terraformResourceType !== "aws" || stackOf(node) !== stack) continue;
-    const config = ((node as TerraformElement).toTerraform() as { provider?: { aws?: Record<string, any>[] } }).provider?.aws?.[0];
-    if (config !== undefined && config.alias === alias) return config;
-  }
-  return undefined;
+  const match = (providers: TerraformElement[]) => {
+    for (const node of providers) {
+      const config = (node.toTerraform() as { provider?: { aws?: Record<string, any>[] } }).provider?.aws?.[0];
+      if (config !== undefined && config.alias === alias) return config;
+    }
+    return undefined;
+  };
+  const cached = awsProviders.get(stack);
+  return (cached !== undefined ? match(cached) : undefined) ?? match(findAwsProviders(stack));
 }
 
 /** A value that is one Terraform reference, as {@link referenceOf} reads it. */
