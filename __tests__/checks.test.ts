@@ -77,6 +77,11 @@ describe("rule lockout: as AWS's safety check tests it, for the deployer and for
     const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, administrators: ["user/mavik-deployer"] });
     expect(messages(on(policy))).toEqual([["error", `${NO_DEPLOYER}no statement allows it${NO_DEPLOYER_FIX}`]]);
   });
+  test("a federated user of the account with kms:* still administers the key, as a named user would; the unnamed deployer does not", () => {
+    const onlyCarol = policyOf(stmt({ Sid: "Federated", Principal: { AWS: "arn:aws:sts::167067248318:federated-user/Carol" }, Action: "kms:*" }));
+    expect(messages(on(onlyCarol))).toEqual([["error", `${NO_DEPLOYER}no statement allows it${NO_DEPLOYER_FIX}`]]);
+    expect(lockout.check(on(onlyCarol, { deployer: "arn:aws:sts::167067248318:federated-user/Carol" }))).toEqual([]);
+  });
   test("non-compliant: nobody may call kms:PutKeyPolicy", () => {
     const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, users: ["role/App"] });
     expect(messages(on(policy))).toEqual([
@@ -449,6 +454,12 @@ describe("rule admin-self-grant (info): asked of the evaluator", () => {
     expect(adminSelfGrant.check(on(seed)).map((f) => [f.severity, f.message])).toEqual([
       ["info", "arn:aws:iam::167067248318:user/mavik-developer can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy."],
       ["info", "arn:aws:iam::167067248318:user/mavik-deployer can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy."],
+    ]);
+  });
+  test("non-compliant: a federated user with kms:* is named too", () => {
+    expect(adminSelfGrant.check(on(CORPUS.find((c) => c.name === "a federated user with kms:*, no root statement")!.policy)).map((f) => f.message)).toEqual([
+      "arn:aws:sts::167067248318:federated-user/Carol can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy.",
+      "arn:aws:iam::167067248318:user/mavik-deployer can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy.",
     ]);
   });
   test("non-compliant, under a condition: only with MFA", () => {
