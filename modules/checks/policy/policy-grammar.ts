@@ -12,7 +12,9 @@ const FIELDS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotActi
  * user or role, with its path (IAM Identity Center's roles have one:
  * `role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_…`); a role session
  * (`assumed-role/<role>/<session>`: a session's ARN carries no path); an AWS STS federated user
- * session (`federated-user/<name>`, GetFederationToken's Name: `[\w+=,.@-]`, no slash).
+ * session (`federated-user/<name>`, GetFederationToken's Name: `[\w+=,.@-]`, no slash; KMS knows
+ * them too: "Valid AWS principals include AWS accounts, IAM users, IAM roles, federated users, and
+ * assumed role users", KMS API reference, CreateGrant, GranteePrincipal).
  */
 const AWS_PRINCIPAL =
   /^(\*|\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|arn:aws[a-z-]*:sts::\d{12}:(assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+|federated-user\/[\w+=,.@-]+))$/;
