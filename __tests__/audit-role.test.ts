@@ -1,6 +1,6 @@
 /**
  * The scheduled audit's role: read-only by AWS's own access levels, covering every Terraform type
- * an environment or the package can put in a stack, and the same policy in the README.
+ * an environment or the package can put in a stack, and the same policy in docs/permissions.md.
  */
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import * as fs from "fs";
@@ -73,7 +73,7 @@ test.each([
   expect(statement).toEqual({ Sid: "TerraformStateKey", Effect: "Allow", Action: ["kms:Decrypt"], ...expected });
 });
 
-test("the shipped prod: the command prints it, calls nothing, and the README shows it as printed", async () => {
+test("the shipped prod: the command prints it, calls nothing, and docs/permissions.md shows it as printed", async () => {
   let stdout = "";
   let stderr = "";
   const code = await runVerify(
@@ -97,7 +97,7 @@ test("the shipped prod: the command prints it, calls nothing, and the README sho
     "kms:ListAliases",
     "kms:ListResourceTags",
   ]);
-  const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-  const block = readme.match(/<!-- audit-role-policy:prod -->\n```json\n([\s\S]*?)```/);
+  const page = fs.readFileSync(path.join(REPO, "docs", "permissions.md"), "utf8");
+  const block = page.match(/<!-- audit-role-policy:prod -->\n```json\n([\s\S]*?)```/);
   expect(block?.[1]).toBe(stdout);
 });

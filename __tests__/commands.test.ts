@@ -70,6 +70,36 @@ describe("synthesis needs no Terraform", () => {
   });
 });
 
+describe("npm run synth leaves cdktf.out/stacks/ holding exactly the stacks it wrote", () => {
+  test("a folder of an earlier synth is removed, as cdktf synth removes it; one holding a state file keeps the state and loses its stale stack", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-stale-"));
+    const stack = (name: string, files: Record<string, string>) => {
+      fs.mkdirSync(path.join(outdir, "stacks", name, ".terraform"), { recursive: true });
+      for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(outdir, "stacks", name, file), text);
+    };
+    // An earlier synth of another selection, a bootstrap stack after terraform init, and a local state someone kept.
+    stack("staging", { "cdk.tf.json": "{}" });
+    stack("bootstrap-167067248318-us-east-1", { "cdk.tf.json": "{}", ".terraform.lock.hcl": "" });
+    stack("local", { "cdk.tf.json": "{}", "terraform.tfstate": "{}" });
+    const result = run(process.execPath, [RUN, "main"], { env: { CDKTF_OUTDIR: outdir, MAVIK_CONFIG: SHIPPED_CONFIG } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        `note: removed ${outdir}/stacks/bootstrap-167067248318-us-east-1: a stack of an earlier synth, not of this one`,
+        `note: removed ${outdir}/stacks/staging: a stack of an earlier synth, not of this one`,
+        `synthesized 1 stack(s) into ${outdir}: prod`,
+        "",
+      ].join("\n"),
+    );
+    expect(result.stderr).toBe(
+      `warning: ${outdir}/stacks/local is a stack of an earlier synth and holds a Terraform state file: kept, its cdk.tf.json removed; move the state and delete the folder\n`,
+    );
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["local", "prod"]);
+    expect(fs.readdirSync(path.join(outdir, "stacks", "local")).sort()).toEqual([".terraform", "terraform.tfstate"]);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")).stacks)).toEqual(["prod"]);
+  });
+});
+
 describe("no stale bundle after an edit", () => {
   // A copy of the app's sources beside the real node_modules, so the edit touches nothing here.
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), "mavik-edit-"));

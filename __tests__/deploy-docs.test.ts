@@ -8,10 +8,13 @@
  * dead proxy and no credentials, so a call to AWS would fail them.
  *
  * One command cannot run without AWS: the bootstrap's `terraform apply` (it creates IAM roles and
- * a bucket). Its stand-ins are named below and checked to exist.
+ * a bucket). Its stand-ins are named below and checked to exist. The page's CDKTF CLI and plain
+ * Terraform block (`<!-- needs-aws: ... -->`) is not run here: docs-commands.test.ts names its
+ * stand-ins.
  *
  * The page's blocks form chains (`<!-- test: <chain> -->`), run at once; each chain runs its
- * commands in order.
+ * commands in order. The offline chain's review is the sample the pages show (README.md,
+ * docs/review.md: `npm run samples`), checked here against what the review writes.
  */
 import { ChildProcessWithoutNullStreams, spawn } from "child_process";
 import * as fs from "fs";
@@ -25,6 +28,8 @@ import { deployRolePolicy } from "../cli/roles/policies";
 import { loadEnvironments } from "../app";
 import { DEPLOY_WRITES } from "../cli/roles/writes";
 import { actionAccessLevel } from "./support/iam-data";
+import { ensureNewline, readBlocks } from "../scripts/generated-blocks";
+import { reviewBlocks } from "../scripts/samples";
 
 const DOC = fs.readFileSync(path.join(REPO, "docs", "deploy.md"), "utf8");
 const SCRIPTS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).scripts;
@@ -32,15 +37,15 @@ const KEY_ID = "cb424700-0dd0-4dcb-a77d-13af16579270";
 const STATE_BUCKET = "mavik-terraform-state-167067248318";
 
 interface Block {
-  readonly kind: "test" | "output" | "environments";
+  readonly kind: "test" | "output" | "environments" | "needs-aws";
   readonly chain: string;
   readonly lang: string;
   readonly body: string;
 }
 
-/** The page's marked code blocks: `<!-- test|output|environments: <chain> -->` right before a fence. */
+/** The page's marked code blocks: `<!-- test|output|environments|needs-aws: <chain> -->` right before a fence. */
 function blocks(doc: string): Block[] {
-  return [...doc.matchAll(/<!-- (test|output|environments): ([a-z-]+) -->\n```([a-z]*)\n([\s\S]*?)```/g)].map((m) => ({ kind: m[1] as Block["kind"], chain: m[2], lang: m[3], body: m[4] }));
+  return [...doc.matchAll(/<!-- (test|output|environments|needs-aws): ([a-z-]+) -->\n```([a-z]*)\n([\s\S]*?)```/g)].map((m) => ({ kind: m[1] as Block["kind"], chain: m[2], lang: m[3], body: m[4] }));
 }
 
 const BLOCKS = blocks(DOC);
@@ -59,10 +64,10 @@ const STAND_INS: Record<string, { file: string; test: string }[]> = {
 const describeTerraform = terraformAvailable("docs/deploy.md, run") ? describe : describe.skip;
 
 describe("docs/deploy.md: its blocks", () => {
-  test("has the chains the test runs, and every sh block is marked (no command on the page goes unrun)", () => {
-    expect(CHAINS).toEqual(["bootstrap", "offline", "deploy", "two-accounts"]);
+  test("has the chains the test runs, and every sh block is marked (no command on the page goes unrun or unlisted)", () => {
+    expect(CHAINS).toEqual(["bootstrap", "offline", "deploy", "cdktf-cli", "two-accounts"]);
     const fences = [...DOC.matchAll(/```sh\n/g)].length;
-    expect(BLOCKS.filter((b) => b.kind === "test" && b.lang === "sh")).toHaveLength(fences);
+    expect(BLOCKS.filter((b) => (b.kind === "test" || b.kind === "needs-aws") && b.lang === "sh")).toHaveLength(fences);
   });
 
   test.each(Object.entries(STAND_INS))("%s: its stand-ins exist", (_command, standIns) => {
@@ -148,6 +153,11 @@ describeTerraform("docs/deploy.md, run", () => {
       const dir = path.join(sandbox.root, chain);
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, "environments.json"), environments(chain) ?? fs.readFileSync(path.join(REPO, "environments.json"), "utf8"));
+      if (chain === "cdktf-cli") {
+        // A project as the CDKTF CLI finds one: its config, the app command's launcher, the CLI itself.
+        fs.copyFileSync(path.join(REPO, "cdktf.json"), path.join(dir, "cdktf.json"));
+        for (const link of ["node_modules", "scripts"]) fs.symlinkSync(path.join(REPO, link), path.join(dir, link));
+      }
       workspaces[chain] = dir;
     }
 
@@ -165,6 +175,7 @@ describeTerraform("docs/deploy.md, run", () => {
         return runProcess(process.execPath, [path.join(REPO, "scripts", "run.js"), entry, ...args, ...endpoint], { cwd: dir, env: needsAws ? aws : offline });
       }
       if (command in STAND_INS) return { code: 0, stdout: "", stderr: "" };
+      if (command === "npx cdktf synth") return runProcess("npx", ["cdktf", "synth"], { cwd: dir, env: offline });
       const terraform = /^terraform -chdir=(\S+) (.*)$/.exec(command);
       if (terraform) {
         const migrating = terraform[2].includes("-migrate-state");
@@ -235,6 +246,20 @@ describeTerraform("docs/deploy.md, run", () => {
     expect(fs.readFileSync(path.join(workspaces.offline, "deploy", "prod.md"), "utf8")).toContain(
       "**⛔ Not applied: this is an offline plan (npm run plan -- --offline): it shows what the stack would create, never what to apply. Plan with credentials: npm run plan -- --env prod. Nothing was changed.**",
     );
+  });
+
+  test("the CDKTF CLI synthesizes through the app command, offline, with no [ERROR] line (CHECKPOINT_DISABLE=1)", () => {
+    const [synth] = ran["cdktf-cli"];
+    expect(`${synth.result.stdout}${synth.result.stderr}`).not.toContain("[ERROR]");
+    expect(synth.result.stdout).toContain("Generated Terraform code for the stacks: prod");
+    expect(fs.readdirSync(path.join(workspaces["cdktf-cli"], "cdktf.out", "stacks"))).toEqual(["prod"]);
+  });
+
+  test("the review the pages show is the one the offline chain's review writes today (npm run samples)", () => {
+    const rendered = reviewBlocks(fs.readFileSync(path.join(workspaces.offline, "review", "prod.md"), "utf8"));
+    const shown = readBlocks().filter((b) => b.command === "samples" && b.name in rendered);
+    expect(shown.map((b) => b.name).sort()).toEqual(["sample-review", "sample-review-head"]);
+    for (const b of shown) expect([b.page, b.name, b.body]).toEqual([b.page, b.name, ensureNewline(rendered[b.name])]);
   });
 
   test("the offline plan made no call: with a dead proxy and no credentials, it planned, and the review labels it", () => {

@@ -50,7 +50,7 @@ describe("config file errors name the field, the value and what is allowed", () 
   test("a missing file", () => {
     const missing = path.join(dir, "nope.json");
     expect(errorOf(() => loadEnvironments(missing))).toBe(
-      `config: "${path.relative(process.cwd(), missing)}" is not allowed. The file does not exist; create it with { "environments": [...] } (README, "Add an environment") or point MAVIK_CONFIG at one.`,
+      `config: "${path.relative(process.cwd(), missing)}" is not allowed. The file does not exist; create it with { "environments": [...] } (docs/configuration.md) or point MAVIK_CONFIG at one.`,
     );
   });
 
@@ -235,7 +235,7 @@ describe("the file itself", () => {
   test("no environments at all", () => {
     const file = write(JSON.stringify({ environments: [] }));
     expect(errorOf(() => loadEnvironments(file))).toBe(
-      'environments: [] is not allowed. List at least one environment (README, "Add an environment"); an app of no stacks deploys nothing.',
+      'environments: [] is not allowed. List at least one environment (docs/configuration.md); an app of no stacks deploys nothing.',
     );
   });
   test("a UTF-8 byte-order mark is accepted", () => {

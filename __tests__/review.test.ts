@@ -328,15 +328,15 @@ describe("environment moves against the base branch (--base)", () => {
     );
     expect(result.text).toContain("**⛔ existingKeyId of prod changes from cb424700-0dd0-4dcb-a77d-13af16579270 to 00000000-1111-2222-3333-444444444444.");
   });
-  test("a removed environment is a warning, exit 0 (nothing is destroyed), and the README says so", () => {
+  test("a removed environment is a warning, exit 0 (nothing is destroyed), and docs/review.md says so", () => {
     const result = moved([SHIPPED]);
     expect(result.code).toBe(0);
     expect(result.text).toContain(
       "### Environments\n\n- **warning**: Environment staging is removed. Nothing plans it any more: its key (with prevent_destroy) and its state at " +
         "s3://mavik-terraform-state-210987654321/mavik-data-key/staging/terraform.tfstate (us-east-1) stay in AWS, unmanaged.\n",
     );
-    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
-    const bold = readme.slice(readme.indexOf("1. **In bold, leading, exit 1**"), readme.indexOf("2. **What changes**"));
+    const page = fs.readFileSync(path.join(REPO, "docs", "review.md"), "utf8");
+    const bold = page.slice(page.indexOf("1. **In bold, leading, exit 1**"), page.indexOf("2. **What changes**"));
     expect(bold.replace(/\s+/g, " ")).toContain("(an environment removed from the file is a warning, exit 0: nothing is destroyed, its key and state stay in AWS, unmanaged)");
     expect(bold).not.toMatch(/renamed or removed/);
   });

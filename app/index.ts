@@ -8,6 +8,8 @@ export type { EnvironmentConfig, EnvironmentsFile } from "./environments/environ
 export { DATA_KEY_ID, DataKeyStack, stackIdentity } from "./stack/data-key-stack";
 export type { StackIdentity } from "./stack/data-key-stack";
 export { buildApp, environmentStack } from "./stack/build-app";
+export { removeStaleStacks } from "./stack/outdir";
+export type { StaleStacks } from "./stack/outdir";
 export { inEnvironment } from "./stack/label";
 export type { BuildOptions, BuiltApp } from "./stack/build-app";
 export { bindConfiguredResources } from "./stack/resources";

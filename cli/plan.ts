@@ -224,8 +224,8 @@ export async function planStack(options: PlanOptions, io: PlanIo, ci = false): P
   }
   const terraform = findTerraform(env);
   if (terraform === undefined) {
-    if (!ci) throw new TerraformMissing("terraform is not on PATH: install Terraform 1.11 or later (README, Prerequisites).");
-    write("terraform is not on PATH: install Terraform 1.11 or later (README, Prerequisites).\n");
+    if (!ci) throw new TerraformMissing("terraform is not on PATH: install Terraform 1.11 or later (README, Quickstart).");
+    write("terraform is not on PATH: install Terraform 1.11 or later (README, Quickstart).\n");
     return failed();
   }
 

@@ -1,7 +1,7 @@
 /**
  * The construct package's flavours, and the framework environments its tests and builds use.
  *
- * One source, `modules/`, builds two packages (README, "The package"):
+ * One source, `modules/`, builds two packages (CONTRIBUTING.md, "The package"; docs/cdk-terrain.md):
  *
  * - `cdktf`: `@mavik/data-key` (modules/package.json), for CDK for Terraform 0.21 apps on
  *   `@cdktf/provider-aws` 20.x (AWS provider 5) or 21.x (AWS provider 6);

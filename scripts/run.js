@@ -2,7 +2,7 @@
 /**
  * Runs one of the app's entry points as fast as a whole process can:
  *
- *   node scripts/run.js <main|review|comment|audit-issue|verify|bench|plan|bootstrap|deploy> [args...]
+ *   node scripts/run.js <main|review|comment|audit-issue|verify|bench|plan|bootstrap|deploy|reference|samples> [args...]
  *
  * The entry is bundled with esbuild (transpile only, cdktf and the provider classes included)
  * into dist/bundle/<name>.js, and the bundle runs in this process. The bundle is rebuilt only
@@ -31,6 +31,8 @@ const ENTRIES = {
   plan: "cli/plan.ts",
   bootstrap: "cli/bootstrap.ts",
   deploy: "cli/deploy.ts",
+  reference: "scripts/reference.ts",
+  samples: "scripts/samples.ts",
 };
 /** Inputs esbuild does not list but the bundle depends on. */
 const ALWAYS = [__filename, path.join(ROOT, "tsconfig.json")];

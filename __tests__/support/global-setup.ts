@@ -6,7 +6,7 @@
  *   roots of their own beside it; none looks at another's.
  * - One Terraform CLI config serves every Terraform test of the run (see terraform-cli.ts).
  * - The framework environments of the flavour tier record what they cost (MAVIK_FLAVOUR_LOG).
- * - The AWS SDK's Node-version notice is off, as verify turns it off (README, "Node version").
+ * - The AWS SDK's Node-version notice is off, as verify turns it off (docs/troubleshooting.md, "The AWS SDK's notice about Node 22").
  */
 import * as fs from "fs";
 import * as os from "os";

@@ -5,7 +5,7 @@ const Sequencer = require("@jest/test-sequencer").default;
 const path = require("path");
 
 /** Heaviest first, by measured wall time; files not listed follow in Jest's own order. */
-const HEAVY = ["deploy-docs", "audit-workflow", "remote-state", "package", "flavours", "terraform", "review", "typecheck", "commands", "deploy-workflow"];
+const HEAVY = ["deploy-docs", "audit-workflow", "remote-state", "package", "flavours", "terraform", "review", "typecheck", "commands", "examples", "deploy-workflow"];
 
 class HeaviestFirst extends Sequencer {
   async sort(tests) {

@@ -18,7 +18,7 @@ export function loadEnvironments(file: string): EnvironmentConfig[] {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(
       code === "ENOENT"
-        ? `config: "${shown}" is not allowed. The file does not exist; create it with { "environments": [...] } (README, "Add an environment") or point MAVIK_CONFIG at one.`
+        ? `config: "${shown}" is not allowed. The file does not exist; create it with { "environments": [...] } (docs/configuration.md) or point MAVIK_CONFIG at one.`
         : `config: "${shown}" is not allowed. It cannot be read: ${(e as Error).message}`,
     );
   }
@@ -45,7 +45,7 @@ export function parseEnvironments(text: string, shown: string): EnvironmentConfi
   }
   const environments = parsed.data.environments as EnvironmentConfig[];
   if (environments.length === 0) {
-    throw new ConfigError(`${shown}:\n  environments: [] is not allowed. List at least one environment (README, "Add an environment"); an app of no stacks deploys nothing.`);
+    throw new ConfigError(`${shown}:\n  environments: [] is not allowed. List at least one environment (docs/configuration.md); an app of no stacks deploys nothing.`);
   }
   validateEnvironments(environments);
   return environments;

@@ -107,7 +107,7 @@ export interface ClientOptions {
  * The AWS SDK prints a notice on Node < 22 that its releases after January 2027 will need
  * Node 22. The versions pinned here support Node 20, which this project targets (engines >= 20),
  * so the notice is switched off through the SDK's own variable unless the caller set it. Moving
- * to Node 22 is the way to take newer SDK releases (README, "Node version").
+ * to Node 22 is the way to take newer SDK releases (docs/troubleshooting.md).
  */
 export function silenceSdkNodeNotice(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -2,13 +2,20 @@
  * Adopting what already exists: the seed's console-made key (`existingKeyId`) and existing
  * buckets, tables, secrets and functions. The first deploy imports them (key, alias, table,
  * secret, function) and binds each to the key; the bucket gets only its encryption configuration.
+ * Run it: `npx ts-node examples/adopt-existing/main.ts` (README.md beside it).
  */
 import * as path from "path";
-import { App } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { buildApp } from "../../app";
 
-export function build(outdir?: string): App {
+/** The app; its Terraform JSON goes to `outdir`, by default `cdktf.out/` beside this file. */
+export function build(outdir = process.env.CDKTF_OUTDIR ?? path.join(__dirname, "cdktf.out")): App {
   return buildApp({ configFile: path.join(__dirname, "environments.json"), outdir }).app;
 }
 
-if (require.main === module) build().synth();
+if (require.main === module) {
+  const app = build();
+  app.synth();
+  const stacks = app.node.children.filter(TerraformStack.isStack).map((s) => s.node.id);
+  console.log(`synthesized ${stacks.join(", ")} into ${path.relative(process.cwd(), app.outdir) || "."}`);
+}
