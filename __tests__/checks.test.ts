@@ -19,6 +19,7 @@ import {
   servicePrincipalSource,
   wildcardPrincipal,
 } from "../modules/index";
+import { grammarErrors } from "../cli/review/diff";
 import { CORPUS, REFUSED } from "./fixtures/policy-corpus";
 import { SEED_POLICY } from "./support/synth";
 
@@ -75,6 +76,11 @@ describe("rule lockout: as AWS's safety check tests it, for the deployer and for
   test("non-compliant: without the root statement, an unnamed deployer is not known to keep kms:PutKeyPolicy", () => {
     const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, administrators: ["user/mavik-deployer"] });
     expect(messages(on(policy))).toEqual([["error", `${NO_DEPLOYER}no statement allows it${NO_DEPLOYER_FIX}`]]);
+  });
+  test("a federated user of the account with kms:* still administers the key, as a named user would; the unnamed deployer does not", () => {
+    const onlyCarol = policyOf(stmt({ Sid: "Federated", Principal: { AWS: "arn:aws:sts::167067248318:federated-user/Carol" }, Action: "kms:*" }));
+    expect(messages(on(onlyCarol))).toEqual([["error", `${NO_DEPLOYER}no statement allows it${NO_DEPLOYER_FIX}`]]);
+    expect(lockout.check(on(onlyCarol, { deployer: "arn:aws:sts::167067248318:federated-user/Carol" }))).toEqual([]);
   });
   test("non-compliant: nobody may call kms:PutKeyPolicy", () => {
     const policy = buildKeyPolicy({ accountId: "167067248318", enableIamUserPermissions: false, users: ["role/App"] });
@@ -144,8 +150,33 @@ describe("rule policy-grammar: what the evaluator does not know fails synth, nev
   test.each<[string, Partial<PolicyStatement>, string]>([
     ["an operator with a typo", { Condition: { StringEqual: { "kms:CallerAccount": "167067248318" } } }, 'policy.Statement[5].Condition: "StringEqual" is not allowed. It is no condition operator of the IAM reference; did you mean "StringEquals"?'],
     ["a typo under a set qualifier", { Condition: { "ForAnyValue:StringLke": { "kms:EncryptionContextKeys": "a" } } }, 'policy.Statement[5].Condition: "ForAnyValue:StringLke" is not allowed. It is no condition operator of the IAM reference; did you mean "ForAnyValue:StringLike"?'],
-    ["a bare name as a principal", { Principal: { AWS: "mavik-deployer" } }, 'policy.Statement[5].Principal.AWS: "mavik-deployer" is not allowed. An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>.'],
-    ["a federated principal", { Principal: { Federated: "cognito-identity.amazonaws.com" } }, 'policy.Statement[5].Principal.Federated: "Federated" is not allowed. A KMS key policy names AWS principals (AWS) and AWS services (Service); Federated and CanonicalUser principals cannot use a KMS key.'],
+    ["a bare name as a principal", { Principal: { AWS: "mavik-deployer" } }, 'policy.Statement[5].Principal.AWS: "mavik-deployer" is not allowed. An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name> (with its path: :role/<path>/<name>), arn:<partition>:sts::<account>:assumed-role/<role>/<session>, or :federated-user/<name>.'],
+    [
+      "a user group as a principal",
+      { Principal: { AWS: "arn:aws:iam::167067248318:group/KeyAdmins" } },
+      'policy.Statement[5].Principal.AWS: "arn:aws:iam::167067248318:group/KeyAdmins" is not allowed. A user group is no principal ("You cannot identify a user group as a principal in a policy": IAM reference, Principal); name its users.',
+    ],
+    [
+      "a wildcard within a role ARN",
+      { Principal: { AWS: "arn:aws:iam::167067248318:role/Mavik*" } },
+      'policy.Statement[5].Principal.AWS: "arn:aws:iam::167067248318:role/Mavik*" is not allowed. A principal ARN is matched whole ("You cannot use a wildcard to match part of a principal name or ARN": IAM reference, Principal); write "*" and test aws:PrincipalArn with ArnLike in a Condition.',
+    ],
+    [
+      "every federated user of an account by a wildcard",
+      { Principal: { AWS: "arn:aws:sts::167067248318:federated-user/*" } },
+      'policy.Statement[5].Principal.AWS: "arn:aws:sts::167067248318:federated-user/*" is not allowed. A principal ARN is matched whole ("You cannot use a wildcard to match part of a principal name or ARN": IAM reference, Principal); write "*" and test aws:PrincipalArn with ArnLike in a Condition.',
+    ],
+    [
+      "a federated user's name with a slash (GetFederationToken's Name has none)",
+      { Principal: { AWS: "arn:aws:sts::167067248318:federated-user/ops/carol" } },
+      'policy.Statement[5].Principal.AWS: "arn:aws:sts::167067248318:federated-user/ops/carol" is not allowed. An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name> (with its path: :role/<path>/<name>), arn:<partition>:sts::<account>:assumed-role/<role>/<session>, or :federated-user/<name>.',
+    ],
+    [
+      "a federated user under Federated",
+      { Principal: { Federated: "arn:aws:sts::167067248318:federated-user/carol" } },
+      'policy.Statement[5].Principal.Federated: "Federated" is not allowed. A KMS key policy names AWS principals (AWS) and AWS services (Service); Federated (an identity provider, for role trust policies) and CanonicalUser principals cannot use a KMS key. An AWS STS federated user session is an AWS principal: { "AWS": "arn:<partition>:sts::<account>:federated-user/<name>" }.',
+    ],
+    ["a federated principal", { Principal: { Federated: "cognito-identity.amazonaws.com" } }, 'policy.Statement[5].Principal.Federated: "Federated" is not allowed. A KMS key policy names AWS principals (AWS) and AWS services (Service); Federated (an identity provider, for role trust policies) and CanonicalUser principals cannot use a KMS key. An AWS STS federated user session is an AWS principal: { "AWS": "arn:<partition>:sts::<account>:federated-user/<name>" }.'],
     ["a number where a NumericLessThan needs one", { Condition: { NumericLessThan: { "aws:MultiFactorAuthAge": "an hour" } } }, 'policy.Statement[5].Condition.NumericLessThan.aws:MultiFactorAuthAge: "an hour" is not allowed. A Numeric operator compares numbers, such as "1" or "2.5".'],
     ["a date that is none", { Condition: { DateGreaterThan: { "aws:CurrentTime": "next year" } } }, 'policy.Statement[5].Condition.DateGreaterThan.aws:CurrentTime: "next year" is not allowed. A Date operator compares ISO 8601 dates ("2026-01-01T00:00:00Z") or epoch seconds.'],
     ["an address range that is none", { Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/33" } } }, 'policy.Statement[5].Condition.IpAddress.aws:SourceIp: "10.0.0.0/33" is not allowed. An IP address operator compares IPv4 or IPv6 addresses or CIDR ranges such as "203.0.113.0/24".'],
@@ -179,6 +210,25 @@ describe("rule policy-grammar: what the evaluator does not know fails synth, nev
   ])("non-compliant: %s", (_name, over, message) => {
     const statement = Object.fromEntries(Object.entries(stmt(over)).filter(([, v]) => v !== undefined)) as PolicyStatement;
     expect(policyGrammar.check(on(withStatements(statement))).map((f) => f.message)).toEqual([message]);
+  });
+  test.each<[string, Partial<PolicyStatement>]>([
+    // IAM reference, "AWS JSON policy elements: Principal", "AWS STS federated user principals".
+    ["an AWS STS federated user session", { Principal: { AWS: "arn:aws:sts::167067248318:federated-user/carol@example.com" } }],
+    ["a federated user of another account, in a list", { Principal: { AWS: ["arn:aws:iam::167067248318:role/Auditor", "arn:aws-us-gov:sts::111111111111:federated-user/Ops.Bot_1"] } }],
+    ["a federated user spared by a Deny's NotPrincipal, with its account", { Effect: "Deny", Principal: undefined, NotPrincipal: { AWS: ["arn:aws:sts::167067248318:federated-user/carol", "arn:aws:iam::167067248318:root"] } }],
+    // IAM Identity Center's roles carry a path: aws-reserved/sso.amazonaws.com/<region>/.
+    ["an IAM Identity Center permission set's role, with its path", { Principal: { AWS: "arn:aws:iam::167067248318:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_KeyAdmin_0123456789abcdef" } }],
+  ])("compliant: %s", (_name, over) => {
+    const statement = Object.fromEntries(Object.entries(stmt(over)).filter(([, v]) => v !== undefined)) as PolicyStatement;
+    expect(policyGrammar.check(on(withStatements(statement)))).toEqual([]);
+    // A live policy (GetKeyPolicy, a plan's prior state) naming it is evaluated, not "could not evaluate".
+    expect(grammarErrors(withStatements(statement), "live policy")).toEqual([]);
+  });
+  test("an added statement naming a federated user synthesizes, and keeps it as written", () => {
+    const federated = stmt({ Sid: "Federated", Principal: { AWS: "arn:aws:sts::167067248318:federated-user/carol" }, Action: "kms:Decrypt" });
+    const synth = JSON.parse(Testing.synthScope((s) => void new DataKey(s, "k", { ...SEED_PROPS, additionalStatements: [federated] })));
+    const policy = JSON.parse((Object.values(synth.resource.aws_kms_key)[0] as { policy: string }).policy);
+    expect(policy.Statement[5]).toEqual(federated);
   });
   test("compliant: a variable in an ARN's resource part, a Deny with NotPrincipal, an ARN operator's variable", () => {
     const statements = [
@@ -404,6 +454,12 @@ describe("rule admin-self-grant (info): asked of the evaluator", () => {
     expect(adminSelfGrant.check(on(seed)).map((f) => [f.severity, f.message])).toEqual([
       ["info", "arn:aws:iam::167067248318:user/mavik-developer can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy."],
       ["info", "arn:aws:iam::167067248318:user/mavik-deployer can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy."],
+    ]);
+  });
+  test("non-compliant: a federated user with kms:* is named too", () => {
+    expect(adminSelfGrant.check(on(CORPUS.find((c) => c.name === "a federated user with kms:*, no root statement")!.policy)).map((f) => f.message)).toEqual([
+      "arn:aws:sts::167067248318:federated-user/Carol can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy.",
+      "arn:aws:iam::167067248318:user/mavik-deployer can grant itself data access through kms:CreateGrant and kms:PutKeyPolicy.",
     ]);
   });
   test("non-compliant, under a condition: only with MFA", () => {

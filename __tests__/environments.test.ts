@@ -174,7 +174,7 @@ describe("values are checked by the constructs when the app is built, each error
     [
       "a bare name as a principal in an added statement",
       (e) => (e.additionalStatements = [statement({ Principal: { AWS: "mavik-deployer" } })]),
-      'environments[0] (prod): additionalStatements[0] (policy.Statement[5]).Principal.AWS: "mavik-deployer" is not allowed. An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>.',
+      'environments[0] (prod): additionalStatements[0] (policy.Statement[5]).Principal.AWS: "mavik-deployer" is not allowed. An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name> (with its path: :role/<path>/<name>), arn:<partition>:sts::<account>:assumed-role/<role>/<session>, or :federated-user/<name>.',
     ],
     [
       "a Lambda function whose role is in another account",

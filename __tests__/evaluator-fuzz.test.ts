@@ -11,7 +11,7 @@ import { policyGrammar } from "../modules/index";
 import { compare, describeDisagreement, Disagreement, EXCEPTIONS, Oracle } from "./support/oracle";
 import { CALLERS, FUZZ_ACTIONS, FUZZ_KEY, policySeed, Random, randomContext, randomPolicy } from "./support/random-policies";
 
-const SEED = Number(process.env.MAVIK_FUZZ_SEED ?? 20);
+const SEED = Number(process.env.MAVIK_FUZZ_SEED ?? 23);
 const N = Number(process.env.MAVIK_FUZZ_N ?? 2500);
 const ONLY = process.env.MAVIK_FUZZ_ONLY === undefined ? undefined : Number(process.env.MAVIK_FUZZ_ONLY);
 const REQUESTS = 6;

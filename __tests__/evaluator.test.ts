@@ -144,6 +144,67 @@ describe("principals", () => {
     expect(ask(p([APP, `arn:aws:iam::${ACCOUNT}:root`]), SESSION).effect).toBe("deny");
     expect(ask(p([APP, SESSION, `arn:aws:iam::${ACCOUNT}:root`]), SESSION).effect).toBe("iam");
   });
+  describe("AWS STS federated user sessions (GetFederationToken)", () => {
+    const CAROL = `arn:aws:sts::${ACCOUNT}:federated-user/Carol`;
+    const allowing = (entry: string) => policy({ Sid: "F", Effect: "Allow", Principal: { AWS: entry }, Action: "kms:Decrypt", Resource: "*" });
+    test("a federated-user ARN names that federated user only: not another name or case, not the IAM user of its name, not another account's", () => {
+      expect(ask(allowing(CAROL), CAROL)).toMatchObject({ effect: "allow", sids: ["F"] });
+      expect(
+        [`arn:aws:sts::${ACCOUNT}:federated-user/carol`, `arn:aws:sts::${ACCOUNT}:federated-user/Bob`, `arn:aws:iam::${ACCOUNT}:user/Carol`, `arn:aws:sts::111111111111:federated-user/Carol`, SESSION].map(
+          (who) => [who, ask(allowing(CAROL), who).effect],
+        ),
+      ).toEqual([
+        [`arn:aws:sts::${ACCOUNT}:federated-user/carol`, "deny"],
+        [`arn:aws:sts::${ACCOUNT}:federated-user/Bob`, "deny"],
+        [`arn:aws:iam::${ACCOUNT}:user/Carol`, "deny"],
+        [`arn:aws:sts::111111111111:federated-user/Carol`, "deny"],
+        [SESSION, "deny"],
+      ]);
+    });
+    test("an IAM user's ARN does not name the federated users it makes: their names are GetFederationToken's Name", () => {
+      expect(ask(allowing(`arn:aws:iam::${ACCOUNT}:user/Carol`), CAROL)).toMatchObject({ effect: "deny", reason: "no-allow" });
+    });
+    test("the account (id or root) delegates to IAM, \"*\" names it, another account's federated user needs its own IAM policy and no cross-account-No operation", () => {
+      expect([ACCOUNT, `arn:aws:iam::${ACCOUNT}:root`, "*"].map((entry) => ask(allowing(entry), CAROL).effect)).toEqual(["iam", "iam", "allow"]);
+      const partner = "arn:aws:sts::111111111111:federated-user/Partner";
+      const open = policy({ Sid: "P", Effect: "Allow", Principal: { AWS: partner }, Action: "kms:*", Resource: "*" });
+      expect([ask(open, partner).effect, ask(open, partner, "kms:ScheduleKeyDeletion")]).toEqual(["iam", expect.objectContaining({ effect: "deny", reason: "cross-account" })]);
+    });
+    test("NotPrincipal: a Deny spares a federated user only with its account listed too", () => {
+      const p = (listed: string[]) =>
+        policy(
+          { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+          { Sid: "D", Effect: "Deny", NotPrincipal: { AWS: listed }, Action: "kms:Decrypt", Resource: "*" },
+        );
+      expect(ask(p([CAROL]), CAROL)).toMatchObject({ effect: "deny", reason: "explicit" });
+      expect(ask(p([CAROL, `arn:aws:iam::${ACCOUNT}:root`]), CAROL).effect).toBe("iam");
+      expect(ask(p([`arn:aws:iam::${ACCOUNT}:user/Carol`, `arn:aws:iam::${ACCOUNT}:root`]), CAROL)).toMatchObject({ effect: "deny", reason: "explicit" });
+    });
+    test("a direct call's context: its ARN as aws:PrincipalArn, type FederatedUser, aws:userid account:name, no aws:username", () => {
+      const context = directCallContext(requestPrincipal(CAROL), KEY);
+      expect(["aws:PrincipalArn", "aws:PrincipalType", "aws:userid", "aws:username", "aws:PrincipalAccount"].map((k) => context.get(k))).toEqual([
+        { state: "present", value: CAROL },
+        { state: "present", value: "FederatedUser" },
+        { state: "present", value: `${ACCOUNT}:Carol` },
+        { state: "absent" },
+        { state: "present", value: ACCOUNT },
+      ]);
+    });
+    test("the access matrix gives a federated user the policy names its own row", () => {
+      const matrix = accessMatrix(policy({ Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }, { Sid: "Use", Effect: "Allow", Principal: { AWS: CAROL }, Action: ["kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"], Resource: "*" }), KEY);
+      const row = matrix.rows.findIndex((r) => r.principal === CAROL);
+      expect([matrix.rows[row]?.label, matrix.columns.map((c, i) => [c.id, matrix.cells[row][i].effect])]).toEqual([
+        CAROL,
+        [
+          ["administer", "iam"],
+          ["use", "allow"],
+          ["grants", "iam"],
+          ["grants-any", "iam"],
+          ["describe", "iam"],
+        ],
+      ]);
+    });
+  });
   test("a service principal by name, and everyone through \"*\"", () => {
     const p = policy({ Sid: "S3", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" });
     expect(ask(p, "s3.amazonaws.com").effect).toBe("allow");

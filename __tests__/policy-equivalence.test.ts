@@ -73,6 +73,7 @@ const GRANTS = 3; // "Allow attachment of persistent resources"
 const ADMINS = 1; // "Allow access for Key Administrators"
 const NOT_ROLE = corpus("Deny except a role, its session and the account");
 const PATHED = corpus("a role with a path");
+const FEDERATED = corpus("an AWS STS federated user named directly, and one in another case");
 /** A user's or role's ARN with its name (after the last slash) rewritten. */
 const renamed = (arn: string, name: (n: string) => string) => arn.replace(/\/([^/]+)$/, (_m, n: string) => `/${name(n)}`);
 
@@ -143,6 +144,9 @@ const CHANGED: [string, PolicyDocument, PolicyDocument][] = [
   // Only the name is read without case: a path is compared as written (see docs/policy-evaluation.md).
   ["a role's path in another case", PATHED, edit(PATHED, 1, (s) => (s.Principal.AWS = s.Principal.AWS.replace("service-role", "Service-Role")))],
   ["a role's name changed", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Principal.AWS[1] = renamed(s.Principal.AWS[1], (n) => `${n}2`)))],
+  // A federated user's name is GetFederationToken's Name, compared as written: no IAM name rule covers it.
+  ["a federated user's name in another case", FEDERATED, edit(FEDERATED, 1, (s) => (s.Principal.AWS = renamed(s.Principal.AWS, (n) => n.toLowerCase())))],
+  ["the IAM user of a federated user's name in its place", FEDERATED, edit(FEDERATED, 1, (s) => (s.Principal.AWS = `arn:aws:iam::${ACCOUNT}:user/Carol`))],
 ];
 
 // The three comparisons: verify's drift (policyDrift), the review's statement diff and preflight's

@@ -474,14 +474,29 @@ describe("--preflight", () => {
     expect(code).toBe(1);
   });
 
-  test("a caller the evaluator cannot place (a federated user's session): could not check, never a trace", async () => {
+  test("a federated user's session as the caller is evaluated as AWS does: the live root statement delegates to its IAM and session policies", async () => {
     const federated = `arn:aws:sts::${ACCOUNT}:federated-user/bob`;
     wire.world.caller = { arn: federated, userId: `${ACCOUNT}:bob` };
-    const { row, code } = await preflight();
-    const reason = `the caller could not be evaluated (not a principal that can call KMS: ${JSON.stringify(federated)})`;
+    const { row } = await preflight();
     expect([row("existing-key-put-policy"), row("lockout")]).toEqual([
-      { check: "existing-key-put-policy", target: federated, status: "could-not-check", reason },
-      { check: "lockout", target: federated, status: "could-not-check", reason },
+      {
+        check: "existing-key-put-policy",
+        target: federated,
+        status: "pass",
+        reason: "may call kms:PutKeyPolicy under the live policy of cb424700-0dd0-4dcb-a77d-13af16579270 if its IAM policy allows it (the live policy delegates to the account)",
+      },
+      { check: "lockout", target: federated, status: "pass", reason: "keeps kms:PutKeyPolicy after the change" },
+    ]);
+  });
+
+  test("a caller the evaluator cannot place (an ARN of no principal form): could not check, never a trace", async () => {
+    const odd = `arn:aws:iam::${ACCOUNT}:group/ops`;
+    wire.world.caller = { arn: odd, userId: "AGPAEXAMPLE" };
+    const { row, code } = await preflight();
+    const reason = `the caller could not be evaluated (not a principal that can call KMS: ${JSON.stringify(odd)})`;
+    expect([row("existing-key-put-policy"), row("lockout")]).toEqual([
+      { check: "existing-key-put-policy", target: odd, status: "could-not-check", reason },
+      { check: "lockout", target: odd, status: "could-not-check", reason },
     ]);
     expect(code).toBe(2);
   });

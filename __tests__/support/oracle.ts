@@ -263,6 +263,17 @@ export const EXCEPTIONS: Readonly<Record<string, Exception>> = {
       });
     },
   },
+  // A federated user's ARN carries the name given to GetFederationToken, not the IAM user who called
+  // it; iam-simulate reads `user/<name>` as naming the federated user `<name>` (its "SessionUserMatch",
+  // with no session policy to limit it), in Principal and in NotPrincipal.
+  "federated-user-as-iam-user": {
+    emulate: ({ policy, principal }) => {
+      const who = requestPrincipal(principal);
+      if (who.kind !== "federated") return undefined;
+      const sameName = `arn:${who.partition}:iam::${who.account}:user/${who.name}`;
+      return rewritePrincipals(policy, (e) => (e === sameName ? who.arn : e));
+    },
+  },
   // A NotPrincipal exempts a principal only when each of its identities (account, user or role,
   // session) is listed; iam-simulate exempts it when any one is (the account, or the role of a
   // session): in its reading such a Deny does not apply to the caller at all.

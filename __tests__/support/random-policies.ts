@@ -3,8 +3,8 @@
  * the same seed and index give the same policy and requests, on any machine.
  *
  * The policies use every part of the grammar a key policy may: Principal in every form and case
- * (`"*"`, accounts as ids and roots, users, roles with and without their path, sessions, services,
- * another account), NotPrincipal (with Deny: the grammar refuses it with Allow), Action and
+ * (`"*"`, accounts as ids and roots, users, roles with and without their path, sessions, AWS STS
+ * federated users, one of them named as an IAM user is, services, another account), NotPrincipal (with Deny: the grammar refuses it with Allow), Action and
  * NotAction with wildcards, Resource and NotResource (this key, every key, another key, an alias,
  * policy variables in the resource part), and conditions of every operator family with IfExists and
  * ForAnyValue/ForAllValues, policy variables with and without defaults. The values come from small
@@ -63,6 +63,7 @@ export function policySeed(seed: number, index: number): number {
 
 const iam = (resource: string, account = ACCOUNT) => `arn:aws:iam::${account}:${resource}`;
 const session = (role: string, name = "s1", account = ACCOUNT) => `arn:aws:sts::${account}:assumed-role/${role}/${name}`;
+const federated = (name: string, account = ACCOUNT) => `arn:aws:sts::${account}:federated-user/${name}`;
 
 /** The identities that exist: users and roles by their real names (a role's path apart). */
 const USERS = ["mavik-deployer", "DataOps"];
@@ -72,6 +73,8 @@ const ROLES: readonly { readonly name: string; readonly path: string }[] = [
   { name: "Auditor", path: "" },
 ];
 const SERVICES = ["s3.amazonaws.com", "sqs.amazonaws.com", "events.amazonaws.com"];
+/** Federated users (GetFederationToken's Name): one with an IAM user's name, one without. */
+const FEDERATED = ["DataOps", "Carol"];
 
 /** Who asks: every identity above, a role no policy names, another account's, and services. */
 export const CALLERS: readonly string[] = [
@@ -82,6 +85,8 @@ export const CALLERS: readonly string[] = [
   session("Stranger"),
   iam("root", OTHER),
   session("PartnerReader", "s1", OTHER),
+  ...FEDERATED.map((f) => federated(f)),
+  federated("Carol", OTHER),
   ...SERVICES,
 ];
 
@@ -96,7 +101,7 @@ function recase(random: Random, name: string): string {
 }
 
 function awsEntry(random: Random): string {
-  switch (random.int(11)) {
+  switch (random.int(12)) {
     case 0:
       return random.chance(0.3) ? "*" : ACCOUNT;
     case 1:
@@ -118,6 +123,9 @@ function awsEntry(random: Random): string {
       return random.chance(0.5) ? OTHER : iam("root", OTHER);
     case 9:
       return iam("role/PartnerReader", OTHER);
+    case 10:
+      // A federated user's name is the caller's text: another case is another name.
+      return federated(recase(random, random.pick(FEDERATED)), random.chance(0.15) ? OTHER : ACCOUNT);
     default:
       return iam(`role/${recase(random, "MavikLambdaRole")}`);
   }
@@ -167,10 +175,10 @@ const KEYS: readonly KeySpec[] = [
   { key: "kms:CallerAccount", kind: "string", values: [ACCOUNT, OTHER] },
   { key: "aws:PrincipalAccount", kind: "string", values: [ACCOUNT, OTHER] },
   { key: "aws:username", kind: "string", values: ["mavik-deployer", "dataops", "DataOps"] },
-  { key: "aws:PrincipalType", kind: "string", values: ["User", "AssumedRole", "Account"] },
+  { key: "aws:PrincipalType", kind: "string", values: ["User", "AssumedRole", "Account", "FederatedUser"] },
   { key: "aws:SourceAccount", kind: "string", values: [ACCOUNT, OTHER] },
   { key: "aws:PrincipalServiceName", kind: "string", values: SERVICES },
-  { key: "aws:PrincipalArn", kind: "arn", values: [iam("role/MavikLambdaRole"), iam("user/DataOps"), iam("root")] },
+  { key: "aws:PrincipalArn", kind: "arn", values: [iam("role/MavikLambdaRole"), iam("user/DataOps"), iam("root"), federated("Carol")] },
   { key: "aws:SourceArn", kind: "arn", values: ["arn:aws:s3:::mavik-bucket", `arn:aws:events:${REGION}:${ACCOUNT}:rule/mavik-alerts`] },
   { key: "aws:PrincipalOrgPaths", kind: "string", multi: true, values: ["o-mavik/r-1/ou-1/", "o-mavik/r-1/ou-2/", "o-other/r-2/"] },
   { key: "kms:EncryptionContextKeys", kind: "string", multi: true, values: ["Project", "Tenant", "tmp-x"] },

@@ -306,7 +306,7 @@ function checkLockout(policy: PolicyDocument, env: EnvironmentConfig, caller: st
   try {
     findings = lockout.check({ policy, accountId: env.accountId, partition, region: env.region, deployer: caller }).filter((f) => f.message.includes(JSON.stringify(caller)));
   } catch (e) {
-    // A caller the evaluator cannot place (a federated user's session): not checked, never a pass or a trace.
+    // A caller the evaluator cannot place (an ARN of no principal form): not checked, never a pass or a trace.
     return { check: "lockout", target: caller, status: "could-not-check", reason: `the caller could not be evaluated (${(e as Error).message})` };
   }
   const error = findings.find((f) => f.severity === "error");

@@ -91,7 +91,10 @@ export function directCallContext(principal: RequestPrincipal, key: KeyFacts, no
       "kms:CallerAccount": null,
     });
   }
-  const type = { root: "Account", user: "User", role: "AssumedRole", session: "AssumedRole" }[principal.kind];
+  // aws:PrincipalType, and aws:username (an IAM user's only) and aws:userid where the request fixes
+  // them: IAM guide, "Policy variables", principal key values ("AWS STS federated user principal":
+  // aws:username not present, aws:userid `account:caller-specified-name`, type FederatedUser).
+  const type = { root: "Account", user: "User", role: "AssumedRole", session: "AssumedRole", federated: "FederatedUser" }[principal.kind];
   return new RequestContext({
     ...common,
     "aws:PrincipalIsAWSService": "false",
@@ -101,6 +104,7 @@ export function directCallContext(principal: RequestPrincipal, key: KeyFacts, no
     "kms:CallerAccount": principal.account,
     "aws:PrincipalType": type,
     ...(principal.kind === "user" ? { "aws:username": principal.name } : { "aws:username": null }),
+    ...(principal.kind === "federated" ? { "aws:userid": `${principal.account}:${principal.name}` } : {}),
     // A direct call by an IAM principal comes from no AWS resource.
     "aws:SourceArn": null,
     "aws:SourceAccount": null,

@@ -13,11 +13,20 @@
  *   (IAM API reference, CreateRole and CreateUser), and AWS saves a user or role named in a
  *   Principal as its unique id ("When you save the policy, AWS transforms the ARN to a unique
  *   principal ID"), so `role/approle` names the role `AppRole`. A session ARN is kept as text.
+ * - An AWS STS federated user session (`arn:aws:sts::…:federated-user/<name>`, made by
+ *   GetFederationToken) matches that federated user only, its name as written: it is the Name the
+ *   caller gave GetFederationToken, no IAM entity (the IAM rule that names are "not distinguished by
+ *   case" covers users, groups, roles and instance profiles), and nothing saves it as a unique id.
+ *   An IAM user's ARN does not name the federated users it makes (their ARNs carry GetFederationToken's
+ *   Name, not the user's: the IAM guide's example federates the user `token-app` as `Carol`), and
+ *   what a resource policy grants that user reaches its federated sessions only within their session
+ *   policies (IAM guide, "Session policies"), which a key policy cannot see. The account forms and
+ *   `"*"` match it as any principal of its account.
  * - A service principal (`s3.amazonaws.com`) matches that service calling with its own identity.
  * - NotPrincipal: AWS may check a request as each of its identities in turn (the account, then the
  *   user or role, then the session), so a principal is excluded only when every one of its
  *   identities is listed; the reference asks for the account ARN beside a user, and for both role
- *   and session with a role.
+ *   and session with a role. A federated user's identities are its account and itself, as a user's.
  */
 import { asList, PolicyPrincipal } from "../key-policy/document";
 
@@ -36,13 +45,16 @@ export type RequestPrincipal =
       /** The role's ARN, without its path (a session's ARN carries none): what aws:PrincipalArn holds. */
       readonly principalArn: string;
     }
+  /** An AWS STS federated user session (GetFederationToken): `name` is the Name it was given. */
+  | { readonly kind: "federated"; readonly arn: string; readonly partition: string; readonly account: string; readonly name: string; readonly principalArn: string }
   | { readonly kind: "service"; readonly arn: string; readonly name: string };
 
 const IAM = /^arn:(aws[a-z-]*):iam::(\d{12}):(root|user\/(?:[^/]+\/)*([^/]+)|role\/(?:[^/]+\/)*([^/]+))$/;
 const SESSION = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+const FEDERATED = /^arn:(aws[a-z-]*):sts::(\d{12}):federated-user\/([^/]+)$/;
 const SERVICE = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
 
-/** Parses who asks: an IAM ARN (root, user, role), an assumed-role session ARN, or a service principal. */
+/** Parses who asks: an IAM ARN (root, user, role), an assumed-role session ARN, a federated user's ARN, or a service principal. */
 export function requestPrincipal(id: string): RequestPrincipal {
   const iam = IAM.exec(id);
   if (iam) {
@@ -56,6 +68,9 @@ export function requestPrincipal(id: string): RequestPrincipal {
     const [, partition, account, name, sessionName] = session;
     return { kind: "session", arn: id, partition, account, name, session: sessionName, principalArn: `arn:${partition}:iam::${account}:role/${name}` };
   }
+  const federated = FEDERATED.exec(id);
+  // Its aws:PrincipalArn is its own ARN (IAM reference, aws:PrincipalArn).
+  if (federated) return { kind: "federated", arn: id, partition: federated[1], account: federated[2], name: federated[3], principalArn: id };
   if (SERVICE.test(id)) return { kind: "service", arn: id, name: id };
   throw new Error(`not a principal that can call KMS: ${JSON.stringify(id)}`);
 }
@@ -105,6 +120,7 @@ function identitiesOf(principal: RequestPrincipal): string[] {
     case "root":
       return [principal.account];
     case "user":
+    case "federated":
       return [principal.account, principal.arn];
     case "role":
       return [principal.account, principal.arn, `arn:${principal.partition}:sts::${principal.account}:assumed-role/${principal.name}/\u0000`];

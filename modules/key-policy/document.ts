@@ -12,7 +12,7 @@ export type ConditionValue = string | number | boolean;
 
 /**
  * `"*"`, or principals by kind. A key policy names AWS principals (accounts, users, roles,
- * sessions) and AWS services; `Federated` and `CanonicalUser` exist in the IAM grammar but KMS
+ * role sessions, AWS STS federated users) and AWS services; `Federated` and `CanonicalUser` exist in the IAM grammar but KMS
  * key policies refuse them (the grammar rule says so at synth).
  */
 export type PolicyPrincipal = "*" | { AWS?: OneOrMany<string>; Service?: OneOrMany<string>; Federated?: OneOrMany<string>; CanonicalUser?: OneOrMany<string> };
@@ -123,7 +123,11 @@ const USER_OR_ROLE = /^(arn:aws[a-z-]*:iam::\d{12}:(?:user|role)\/(?:[^/]+\/)*)(
  * "IAM identifiers", IAM ARNs; the policy grammar accepts them in that case only). A path is
  * compared as written: the quota's rule names no paths, and a path that differs (in case too)
  * is shown as a change, never hidden, though no request tells it apart (a session's ARN carries
- * no path). A session ARN is kept as written, as the evaluator keeps it.
+ * no path). A session ARN is kept as written, as the evaluator keeps it, and so is an AWS STS
+ * federated user's (`arn:aws:sts::<account>:federated-user/<name>`): its name is the Name given to
+ * GetFederationToken, no IAM entity's, so neither the name rule above nor the unique-id saving
+ * covers it, and `federated-user/Carol` and `federated-user/carol` are two principals to the
+ * evaluator and to iam-simulate alike.
  */
 function principalId(kind: string, id: string): string {
   if (kind !== "AWS") return id;

@@ -20,7 +20,7 @@ export const adminSelfGrant: Rule<PolicySubject> = {
     const key = keyFacts(subject);
     const now = subject.now;
     const root = accountRoot(subject);
-    const principals = [...new Set(subject.policy.Statement.flatMap(awsPrincipals))].filter((p) => p !== "*" && p !== root && /:(user|role|assumed-role)\//.test(p));
+    const principals = [...new Set(subject.policy.Statement.flatMap(awsPrincipals))].filter((p) => p !== "*" && p !== root && /:(user|role|assumed-role|federated-user)\//.test(p));
     const findings: Finding[] = [];
     for (const principal of principals) {
       const who = requestPrincipal(principal);

@@ -49,11 +49,11 @@ export const lockout: Rule<PolicySubject> = {
       finding("warning", `${who} loses ${PUT} when ${alternatives(mine.conditionalDenies)}. A deploy that meets this is refused by AWS's lockout safety check.`);
     }
 
-    // Could anyone of the account still change the policy? Every principal of the account the
-    // policy names, its root, and any other principal of the account.
+    // Could anyone of the account still change the policy? Every user, role and federated user of
+    // the account the policy names, its root, and any other principal of the account.
     const candidates = new Set([deployer, root, OTHER_PRINCIPAL(key)]);
     for (const statement of subject.policy.Statement) {
-      for (const p of awsPrincipals(statement)) if (p.includes(`::${subject.accountId}:`) && /:(user|role)\//.test(p)) candidates.add(p);
+      for (const p of awsPrincipals(statement)) if (p.includes(`::${subject.accountId}:`) && /:(user|role|federated-user)\//.test(p)) candidates.add(p);
     }
     const answers = [...candidates].filter((p) => p.includes(`::${subject.accountId}:`)).map(ask);
     if (answers.every((d) => d.effect === "deny" && d.conditionalGrants.length === 0)) {

@@ -6,7 +6,20 @@ import { Finding, Rule } from "../finding";
 import { PolicySubject } from "./subject";
 
 const FIELDS = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
-const AWS_PRINCIPAL = /^(\*|\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|arn:aws[a-z-]*:sts::\d{12}:assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+)$/;
+/**
+ * The AWS principals a resource-based policy may name (IAM User Guide, "AWS JSON policy elements:
+ * Principal", "How to specify a principal"): `"*"`; an account, as its id or its root ARN; an IAM
+ * user or role, with its path (IAM Identity Center's roles have one:
+ * `role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_…`); a role session
+ * (`assumed-role/<role>/<session>`: a session's ARN carries no path); an AWS STS federated user
+ * session (`federated-user/<name>`, GetFederationToken's Name: `[\w+=,.@-]`, no slash; KMS knows
+ * them too: "Valid AWS principals include AWS accounts, IAM users, IAM roles, federated users, and
+ * assumed role users", KMS API reference, CreateGrant, GranteePrincipal).
+ */
+const AWS_PRINCIPAL =
+  /^(\*|\d{12}|arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|arn:aws[a-z-]*:sts::\d{12}:(assumed-role\/[\w+=,.@-]+\/[\w+=,.@-]+|federated-user\/[\w+=,.@-]+))$/;
+/** A user group's ARN: no principal ("You cannot identify a user group as a principal in a policy"). */
+const GROUP = /^arn:aws[a-z-]*:iam::\d{12}:group\//;
 const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
 
 /**
@@ -19,7 +32,8 @@ const SERVICE_PRINCIPAL = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
  * `"Effect": "Allow"` (IAM reference, NotPrincipal), a policy variable before an ARN's resource part
  * (IAM guide, "Where you can use policy variables"), an ARN operator's value that is no ARN of six
  * parts (IAM reference, ARN condition operators: "each of the six colon-delimited components … is
- * checked separately").
+ * checked separately"), a user group or a wildcard within a principal's ARN (IAM reference,
+ * Principal).
  */
 export const policyGrammar: Rule<PolicySubject> = {
   id: "policy-grammar",
@@ -80,18 +94,20 @@ function checkStatement(statement: PolicyStatement, path: string, report: (path:
     for (const [kind, entries] of Object.entries(element)) {
       const at = `${path}.${field}.${kind}`;
       if (kind !== "AWS" && kind !== "Service") {
-        report(at, kind, "A KMS key policy names AWS principals (AWS) and AWS services (Service); Federated and CanonicalUser principals cannot use a KMS key.");
+        // IAM reference, Principal: `Federated` names an OIDC or SAML identity provider "in the
+        // Principal element of a role trust policy"; `CanonicalUser` is Amazon S3's. An AWS STS
+        // federated user session is an `AWS` principal ("AWS STS federated user principals").
+        report(
+          at,
+          kind,
+          'A KMS key policy names AWS principals (AWS) and AWS services (Service); Federated (an identity provider, for role trust policies) and CanonicalUser principals cannot use a KMS key. An AWS STS federated user session is an AWS principal: { "AWS": "arn:<partition>:sts::<account>:federated-user/<name>" }.',
+        );
         continue;
       }
       for (const entry of asList(entries as string | string[])) {
         if (typeof entry !== "string") report(at, entry, "Principals are strings.");
-        else if (kind === "AWS" && !AWS_PRINCIPAL.test(entry)) {
-          report(
-            at,
-            entry,
-            'An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name>, or arn:<partition>:sts::<account>:assumed-role/<role>/<session>.',
-          );
-        } else if (kind === "Service" && !SERVICE_PRINCIPAL.test(entry)) report(at, entry, 'A service principal looks like "s3.amazonaws.com".');
+        else if (kind === "AWS" && !AWS_PRINCIPAL.test(entry)) report(at, entry, awsPrincipalProblem(entry));
+        else if (kind === "Service" && !SERVICE_PRINCIPAL.test(entry)) report(at, entry, 'A service principal looks like "s3.amazonaws.com".');
       }
     }
   }
@@ -127,4 +143,17 @@ function checkStatement(statement: PolicyStatement, path: string, report: (path:
       }
     }
   }
+}
+
+/**
+ * Why an entry is no AWS principal, where the IAM reference ("AWS JSON policy elements: Principal")
+ * says so in words: "You cannot identify a user group as a principal in a policy", and "You cannot
+ * use a wildcard to match part of a principal name or ARN". Otherwise, the forms there are.
+ */
+function awsPrincipalProblem(entry: string): string {
+  if (GROUP.test(entry)) return 'A user group is no principal ("You cannot identify a user group as a principal in a policy": IAM reference, Principal); name its users.';
+  if (/^arn:/.test(entry) && /[*?]/.test(entry)) {
+    return 'A principal ARN is matched whole ("You cannot use a wildcard to match part of a principal name or ARN": IAM reference, Principal); write "*" and test aws:PrincipalArn with ArnLike in a Condition.';
+  }
+  return 'An AWS principal is "*", a 12-digit account id, or an ARN: arn:<partition>:iam::<account>:root, :user/<name>, :role/<name> (with its path: :role/<path>/<name>), arn:<partition>:sts::<account>:assumed-role/<role>/<session>, or :federated-user/<name>.';
 }
