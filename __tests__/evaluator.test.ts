@@ -316,14 +316,19 @@ describe("the differential fuzzer's findings (issue #20), each as AWS documents 
   test.each([
     ["a role", `arn:aws:iam::${ACCOUNT}:role/maviklambdarole`, SESSION],
     ["a role with a path", `arn:aws:iam::${ACCOUNT}:role/app/MAVIKLAMBDAROLE`, SESSION],
-    ["a user", `arn:aws:iam::${ACCOUNT}:user/Mavik-Developer`, `arn:aws:iam::${ACCOUNT}:user/mavik-developer`],
-  ])("%s ARN spelt in another case names it: IAM names are not case-sensitive, and AWS saves a principal as its unique id", (_what, entry, caller) => {
+  ])("%s ARN spelt in another case names it: IAM role names are not case-sensitive, and AWS saves a principal as its unique id", (_what, entry, caller) => {
     expect(ask(policy({ Sid: "P", Effect: "Allow", Principal: { AWS: entry }, Action: "kms:Decrypt", Resource: "*" }), caller)).toMatchObject({ effect: "allow", sids: ["P"] });
     const spared = policy(
       { Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
       { Sid: "D", Effect: "Deny", NotPrincipal: { AWS: [entry, caller, `arn:aws:iam::${ACCOUNT}:root`] }, Action: "kms:Decrypt", Resource: "*" },
     );
     expect(ask(spared, caller).effect).toBe("iam");
+  });
+
+  test("a user ARN spelt in another case does not name the user: the user name part of a Principal ARN is case sensitive", () => {
+    const caller = `arn:aws:iam::${ACCOUNT}:user/mavik-developer`;
+    expect(ask(policy({ Sid: "P", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/Mavik-Developer` }, Action: "kms:Decrypt", Resource: "*" }), caller).effect).toBe("deny");
+    expect(ask(policy({ Sid: "P", Effect: "Allow", Principal: { AWS: caller }, Action: "kms:Decrypt", Resource: "*" }), caller)).toMatchObject({ effect: "allow", sids: ["P"] });
   });
 
   test("NotPrincipal with Allow, which AWS does not support, grants nothing for certain: it is conditional, never a guess", () => {

@@ -102,7 +102,6 @@ const SAME: [string, PolicyDocument, PolicyDocument][] = [
   ["a role's name in another case", SEED_POLICY, edit(SEED_POLICY, USE, (s) => (s.Principal.AWS = s.Principal.AWS.map((a: string) => renamed(a, (n) => n.toLowerCase()))))],
   ["a role's name in another case, its path kept", PATHED, edit(PATHED, 1, (s) => (s.Principal.AWS = renamed(s.Principal.AWS, (n) => n.toUpperCase())))],
   // iam-simulate spares every principal of an account the NotPrincipal lists, whatever the user's case.
-  ["a NotPrincipal's user in another case", DENY_EXCEPT_ADMIN, edit(DENY_EXCEPT_ADMIN, 2, (s) => (s.NotPrincipal.AWS[0] = renamed(s.NotPrincipal.AWS[0], (n) => n.toUpperCase())))],
   ["a NotPrincipal's role in another case", NOT_ROLE, edit(NOT_ROLE, 2, (s) => (s.NotPrincipal.AWS[0] = renamed(s.NotPrincipal.AWS[0], (n) => n.toUpperCase())))],
 ];
 
@@ -147,6 +146,8 @@ const CHANGED: [string, PolicyDocument, PolicyDocument][] = [
   // A federated user's name is GetFederationToken's Name, compared as written: no IAM name rule covers it.
   ["a federated user's name in another case", FEDERATED, edit(FEDERATED, 1, (s) => (s.Principal.AWS = renamed(s.Principal.AWS, (n) => n.toLowerCase())))],
   ["the IAM user of a federated user's name in its place", FEDERATED, edit(FEDERATED, 1, (s) => (s.Principal.AWS = `arn:aws:iam::${ACCOUNT}:user/Carol`))],
+  // User names in a Principal are case sensitive (IAM User Guide, Principal, IAM user principals).
+  ["a NotPrincipal's user in another case (a user's name is case sensitive)", DENY_EXCEPT_ADMIN, edit(DENY_EXCEPT_ADMIN, 2, (s) => (s.NotPrincipal.AWS[0] = renamed(s.NotPrincipal.AWS[0], (n) => n.toUpperCase())))],
 ];
 
 // The three comparisons: verify's drift (policyDrift), the review's statement diff and preflight's
@@ -172,7 +173,8 @@ test("every change the oracle tells apart is among those told apart (and the lis
   // The rest change the text but no decision for this key, and are drift on purpose (see the top).
   // The NotPrincipal change is real (AWS exempts a listed user only with its account listed too), but
   // iam-simulate exempts every principal of a listed account: the documented exception
-  // notprincipal-every-identity (docs/policy-evaluation.md). The access diff shows it (below).
+  // notprincipal-every-identity (docs/policy-evaluation.md). The access diff shows it (below); so
+  // for the NotPrincipal user in another case, another user to AWS (a user's name is case sensitive).
   // A role's path is not in its sessions' ARNs: no request tells the two paths apart.
   expect(CHANGED.map(([name]) => name).filter((n) => !decisive.includes(n))).toEqual([
     "a NotPrincipal's exempted user changed",
@@ -181,6 +183,7 @@ test("every change the oracle tells apart is among those told apart (and the lis
     "a Sid renamed",
     "the Version 2008-10-17",
     "a role's path in another case",
+    "a NotPrincipal's user in another case (a user's name is case sensitive)",
   ]);
 });
 
@@ -206,20 +209,17 @@ test("over the corpus: a policy and its every single-statement deletion are told
 });
 
 /**
- * A user's name in another case is the same user for IAM ("Names are not distinguished by case",
- * CreateUser) and for the evaluator, so all three comparisons read it alike. iam-simulate compares
- * user ARNs as text: the documented exception user-name-case (docs/policy-evaluation.md), the
- * only cells it tells apart. (In a NotPrincipal beside its account it decides nothing for
- * iam-simulate, which spares the whole account: that rewrite is among the same policies above.)
+ * A user's name in another case is another principal: "In a Principal element, the user name part
+ * of the Amazon Resource Name (ARN) is case sensitive" (IAM User Guide, "AWS JSON policy elements:
+ * Principal"). All three comparisons tell it apart, the access diff shows who loses the grant, and
+ * iam-simulate decides the two policies differently for that user.
  */
-test.each<[string, PolicyDocument, PolicyDocument, string]>([["an administrator's name in another case", SEED_POLICY, edit(SEED_POLICY, ADMINS, (s) => (s.Principal.AWS[0] = renamed(s.Principal.AWS[0], (n) => n.toUpperCase()))), "MAVIK-DEVELOPER"]])("the same policy, but iam-simulate reads user names with case (user-name-case): %s", (_name, a, b, user) => {
-  expect(policiesEquivalent(a, b)).toBe(true);
-  expect(policyDrift(a, b)).toEqual([]);
-  expect(statementDiff(a, b)).toEqual([]);
-  expect(accessDiff(a, b, KEY)).toEqual([]);
-  const differences = askOracle(a, b);
-  expect(differences.length).toBeGreaterThan(0);
-  expect(differences.filter((d) => !d.toLowerCase().startsWith(`arn:aws:iam::${ACCOUNT}:user/${user.toLowerCase()} `))).toEqual([]);
+test.each<[string, PolicyDocument, PolicyDocument, string]>([["an administrator's name in another case", SEED_POLICY, edit(SEED_POLICY, ADMINS, (s) => (s.Principal.AWS[0] = renamed(s.Principal.AWS[0], (n) => n.toUpperCase()))), "mavik-developer"]])("another policy, as iam-simulate reads it too: %s", (_name, a, b, user) => {
+  expect(policiesEquivalent(a, b)).toBe(false);
+  expect(policyDrift(a, b)).not.toEqual([]);
+  expect(statementDiff(a, b)).not.toEqual([]);
+  expect(accessDiff(a, b, KEY).map((c) => c.principal)).toContain(`arn:aws:iam::${ACCOUNT}:user/${user}`);
+  expect(askOracle(a, b).some((d) => d.startsWith(`arn:aws:iam::${ACCOUNT}:user/${user} `))).toBe(true);
 });
 
 test("a NotPrincipal or NotResource statement is compared, not dropped", () => {

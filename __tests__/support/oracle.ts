@@ -250,19 +250,6 @@ const CALLER_IP = (context: RequestContext) => {
 export const EXCEPTIONS: Readonly<Record<string, Exception>> = {
   // KMS refuses operations whose API reference says "Cross-account use: No" from other accounts.
   "kms-cross-account": { explains: ({ ours, theirs }) => ours.reason === "cross-account" && theirs.effect !== "deny" },
-  // User names are not case-sensitive and AWS saves a named user as its unique id; iam-simulate
-  // compares a user's ARN as text (a role's name it compares case-insensitively, as we do).
-  "user-name-case": {
-    emulate: ({ policy, principal }) => {
-      const who = requestPrincipal(principal);
-      if (who.kind !== "user") return undefined;
-      const user = /^arn:([^:]+):iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/;
-      return rewritePrincipals(policy, (e) => {
-        const m = user.exec(e);
-        return m && e !== who.arn && m[1] === who.partition && m[2] === who.account && m[3].toLowerCase() === who.name.toLowerCase() ? `arn:${m[1]}:iam::${m[2]}:user/zz-unmatched` : e;
-      });
-    },
-  },
   // A federated user's ARN carries the name given to GetFederationToken, not the IAM user who called
   // it; iam-simulate reads `user/<name>` as naming the federated user `<name>` (its "SessionUserMatch",
   // with no session policy to limit it), in Principal and in NotPrincipal.

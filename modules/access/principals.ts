@@ -9,10 +9,14 @@
  * - A user or role ARN matches that user, or any session of that role (`arn:aws:sts::…:assumed-
  *   role/<role>/<session>`, matched by account and role name; a role's path is not in its sessions'
  *   ARNs). A session ARN matches that session only.
- * - User and role names match whatever their case: IAM names "are not distinguished by case"
- *   (IAM API reference, CreateRole and CreateUser), and AWS saves a user or role named in a
- *   Principal as its unique id ("When you save the policy, AWS transforms the ARN to a unique
- *   principal ID"), so `role/approle` names the role `AppRole`. A session ARN is kept as text.
+ * - A role's name matches whatever its case: IAM names "are not distinguished by case" (IAM API
+ *   reference, CreateRole), and AWS saves a role named in a Principal as its unique id ("When you
+ *   save the policy, AWS transforms the ARN to a unique principal ID"), so `role/approle` names the
+ *   role `AppRole`. A user's name matches as written: the Principal reference says so of users in
+ *   so many words ("In a Principal element, the user name part of the Amazon Resource Name (ARN)
+ *   is case sensitive": IAM User Guide, "AWS JSON policy elements: Principal", IAM user
+ *   principals), so `user/Mavik-Developer` does not name `mavik-developer`; iam-simulate reads it
+ *   the same way. A session ARN is kept as text.
  * - An AWS STS federated user session (`arn:aws:sts::…:federated-user/<name>`, made by
  *   GetFederationToken) matches that federated user only, its name as written: it is the Name the
  *   caller gave GetFederationToken, no IAM entity (the IAM rule that names are "not distinguished by
@@ -146,24 +150,25 @@ function matchAwsEntry(entry: string, principal: RequestPrincipal): PrincipalMat
   if (principal.kind === "user" || principal.kind === "session" || principal.kind === "role") {
     const named = IAM.exec(entry);
     const kind = principal.kind === "user" ? 4 : 5;
-    if (named && named[kind] !== undefined && named[1] === principal.partition && named[2] === principal.account && sameName(named[kind], principal.name)) return "direct";
+    if (named && named[kind] !== undefined && named[1] === principal.partition && named[2] === principal.account && sameName(named[kind], principal.name, kind === 4 ? "user" : "role")) return "direct";
   }
   return undefined;
 }
 
-/** IAM user and role names compare case-insensitively. */
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+/** A role's name compares case-insensitively, a user's as written (see the header). */
+function sameName(a: string, b: string, kind: "user" | "role" = "role"): boolean {
+  return kind === "user" ? a === b : a.toLowerCase() === b.toLowerCase();
 }
 
 /**
- * One key for every spelling of a principal ARN that names the same identity: a user's or role's
- * name in lower case and without its path; any other ARN as written.
+ * One key for every spelling of a principal ARN that names the same identity: a role's name in
+ * lower case and without its path, a user's name as written without its path; any other ARN as
+ * written.
  */
 export function principalKey(arn: string): string {
   const m = IAM.exec(arn);
   if (!m || m[3] === "root") return arn;
-  return m[4] !== undefined ? `arn:${m[1]}:iam::${m[2]}:user/${m[4].toLowerCase()}` : `arn:${m[1]}:iam::${m[2]}:role/${m[5].toLowerCase()}`;
+  return m[4] !== undefined ? `arn:${m[1]}:iam::${m[2]}:user/${m[4]}` : `arn:${m[1]}:iam::${m[2]}:role/${m[5].toLowerCase()}`;
 }
 
 /** The account an entry names as a whole (`"123456789012"` or `…:root`), or undefined. */
@@ -172,7 +177,7 @@ function rootOf(entry: string): string | undefined {
   return /^arn:[^:]+:iam::(\d{12}):root$/.exec(entry)?.[1];
 }
 
-/** True when a listed entry is this identity (a user or a role by account and name, whatever its case or path; a session). */
+/** True when a listed entry is this identity (a user or a role by account and name, whatever its path, a role's whatever its case; a session). */
 function sameIdentity(entry: string, identity: string): boolean {
   return entry === identity || (IAM.test(entry) && principalKey(entry) === principalKey(identity));
 }

@@ -108,30 +108,32 @@ export function principalEntries(p: PolicyPrincipal, partition: string): [string
     .flatMap(([kind, v]) => asList(v as OneOrMany<string>).map((id): [string, string] => [kind, kind === "AWS" && /^\d{12}$/.test(id) ? `arn:${partition}:iam::${id}:root` : id]));
 }
 
-/** A user or role ARN: everything up to its name (partition, account, type, path), and the name. */
-const USER_OR_ROLE = /^(arn:aws[a-z-]*:iam::\d{12}:(?:user|role)\/(?:[^/]+\/)*)([^/]+)$/;
+/** A role ARN: everything up to its name (partition, account, type, path), and the name. */
+const ROLE = /^(arn:aws[a-z-]*:iam::\d{12}:role\/(?:[^/]+\/)*)([^/]+)$/;
 
 /**
- * A principal as IAM tells principals apart, to compare policies: a user's or role's name without
- * case, everything else as written. The name is what IAM keeps unique without case ("Names of
- * users, groups, roles, and instance profiles must be unique within the account. They aren't
- * distinguished by case": IAM User Guide, "IAM and AWS STS quotas", IAM name requirements), and
- * AWS saves a user or role named in a policy as its unique id (IAM User Guide, "AWS JSON policy
- * elements: Principal", IAM role principals), so `role/approle` and `role/AppRole` are one role,
- * as the evaluator matches them (modules/access/principals.ts). The partition, service and
- * account are fixed tokens of the ARN format (`aws`, `iam`, twelve digits: IAM User Guide,
- * "IAM identifiers", IAM ARNs; the policy grammar accepts them in that case only). A path is
- * compared as written: the quota's rule names no paths, and a path that differs (in case too)
- * is shown as a change, never hidden, though no request tells it apart (a session's ARN carries
- * no path). A session ARN is kept as written, as the evaluator keeps it, and so is an AWS STS
- * federated user's (`arn:aws:sts::<account>:federated-user/<name>`): its name is the Name given to
- * GetFederationToken, no IAM entity's, so neither the name rule above nor the unique-id saving
- * covers it, and `federated-user/Carol` and `federated-user/carol` are two principals to the
- * evaluator and to iam-simulate alike.
+ * A principal as IAM tells principals apart, to compare policies: a role's name without case, a
+ * user's name and everything else as written. A role's name is what IAM keeps unique without case
+ * ("Names of users, groups, roles, and instance profiles must be unique within the account. They
+ * aren't distinguished by case": IAM User Guide, "IAM and AWS STS quotas", IAM name
+ * requirements), and AWS saves a role named in a policy as its unique id (IAM User Guide, "AWS
+ * JSON policy elements: Principal", IAM role principals), so `role/approle` and `role/AppRole` are
+ * one role, as the evaluator matches them (modules/access/principals.ts). A user's name is
+ * compared as written: the same Principal reference says "the user name part of the Amazon
+ * Resource Name (ARN) is case sensitive" (IAM user principals), and the evaluator and iam-simulate
+ * read it so. The partition, service and account are fixed tokens of the ARN format (`aws`,
+ * `iam`, twelve digits: IAM User Guide, "IAM identifiers", IAM ARNs; the policy grammar accepts
+ * them in that case only). A path is compared as written: the quota's rule names no paths, and a
+ * path that differs (in case too) is shown as a change, never hidden, though no request tells it
+ * apart (a session's ARN carries no path). A session ARN is kept as written, as the evaluator
+ * keeps it, and so is an AWS STS federated user's (`arn:aws:sts::<account>:federated-user/<name>`):
+ * its name is the Name given to GetFederationToken, no IAM entity's, so neither the name rule above
+ * nor the unique-id saving covers it, and `federated-user/Carol` and `federated-user/carol` are two
+ * principals to the evaluator and to iam-simulate alike.
  */
 function principalId(kind: string, id: string): string {
   if (kind !== "AWS") return id;
-  const m = USER_OR_ROLE.exec(id);
+  const m = ROLE.exec(id);
   return m ? `${m[1]}${m[2].toLowerCase()}` : id;
 }
 
@@ -211,8 +213,8 @@ function itemSet<T>(values: T[], id: (v: T) => string): Item<T>[] {
  * A statement as IAM reads it, element by element, each a set of items keyed by meaning:
  * - Action/NotAction names lower-cased (IAM compares action names case-insensitively);
  * - Principal/NotPrincipal as kind and id: `"*"` is `{ "AWS": "*" }`, a bare account id is
- *   that account's root ARN (IAM policy grammar: the same principal), and a user's or role's
- *   name is read without case ({@link principalId});
+ *   that account's root ARN (IAM policy grammar: the same principal), and a role's name is read
+ *   without case, a user's as written ({@link principalId});
  * - Condition as a set of clauses (every clause must hold: order and repetition carry no meaning),
  *   each read by {@link clauseKey}; `true` is `"true"`. An empty Condition is no condition.
  * - A missing element is `undefined`, apart from an empty list (`"Action": []` matches nothing).
@@ -336,7 +338,7 @@ export function matchStatements(before: PolicyDocument, after: PolicyDocument): 
 /**
  * A canonical form for comparing policies by meaning, as IAM reads them (see `elements` above for
  * each element): lists are sets, one value is a list of one, key order and whitespace never count,
- * action names, condition keys and user and role names are case-insensitive, `"*"` is `{ "AWS": "*" }`, an account id
+ * action names, condition keys and role names are case-insensitive (a user's name is not), `"*"` is `{ "AWS": "*" }`, an account id
  * is its root ARN, `true` is `"true"`; statements are a set too (IAM evaluates every one; their
  * order and repetition decide nothing). Version, Id, Sid, `NotPrincipal`, `NotResource` and any
  * field this type does not name are kept, so nothing that could change a decision is dropped.
